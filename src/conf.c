@@ -1,0 +1,407 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * /etc/vfio.conf, parsed with inih. inih reports only the first bad line and
+ * knows nothing of our keys, so we feed it lines ourselves: that gives every
+ * message its line number, lets us refuse what inih would silently mangle
+ * (overlong lines, NUL bytes, indented lines taken as continuations), and
+ * reports every problem of a file at once.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <ini.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "conf.h"
+#include "log.h"
+#include "macro.h"
+
+enum scalar { S_POLICY, S_DRIVER, S_COMPANIONS, S_GROUP, S_UNBIND, S_REQUIRE_IOMMU, S_LOAD, _S_MAX };
+
+static const char *const scalar_names[_S_MAX] = {
+	"policy", "driver", "companions", "group", "unbind", "require_iommu", "load",
+};
+
+struct parser {
+	const char *name;
+	const char *data;
+	size_t len, pos;
+	unsigned line;
+	unsigned errors;
+	bool bad_section;	/* keys under an unknown section: reported once, at its header */
+	unsigned set_line[_S_MAX];
+	struct policy *p;	/* the new policy, copied over the caller's on success */
+	char linebuf[CONFIG_LINE_MAX + 2];
+};
+
+_printf_(2, 3) static void parse_error(struct parser *ps, const char *fmt, ...)
+{
+	char msg[512];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	log_error("%s:%u: %s", ps->name, ps->line, msg);
+	ps->errors++;
+}
+
+/* Like inih: the first of chars, or an inline ';' comment preceded by whitespace. */
+static const char *find_chars_or_comment(const char *s, const char *chars)
+{
+	bool was_space = false;
+
+	for (; *s && !strchr(chars, *s) && !(was_space && *s == ';'); s++)
+		was_space = *s == ' ' || *s == '\t';
+	return s;
+}
+
+static bool valid_utf8(const unsigned char *s, size_t n)
+{
+	for (size_t i = 0; i < n;) {
+		unsigned c = s[i], need;
+		unsigned cp;
+
+		if (c < 0x80) {
+			i++;
+			continue;
+		} else if ((c & 0xe0) == 0xc0 && c >= 0xc2) {
+			need = 1, cp = c & 0x1f;
+		} else if ((c & 0xf0) == 0xe0) {
+			need = 2, cp = c & 0x0f;
+		} else if ((c & 0xf8) == 0xf0 && c <= 0xf4) {
+			need = 3, cp = c & 0x07;
+		} else {
+			return false;
+		}
+		if (i + need >= n)
+			return false;
+		for (unsigned k = 1; k <= need; k++) {
+			if ((s[i + k] & 0xc0) != 0x80)
+				return false;
+			cp = cp << 6 | (s[i + k] & 0x3f);
+		}
+		if ((need == 2 && (cp < 0x800 || (cp >= 0xd800 && cp <= 0xdfff))) ||
+		    (need == 3 && (cp < 0x10000 || cp > 0x10ffff)))
+			return false;
+		i += need + 1;
+	}
+	return true;
+}
+
+static bool known_section(const char *s, size_t n)
+{
+	return (n == 6 && !strncmp(s, "binder", n)) ||
+	       (n == 7 && !strncmp(s, "devices", n)) ||
+	       (n == 7 && !strncmp(s, "options", n));
+}
+
+/* The ini_reader: one line per call, checked before inih sees it. */
+static char *next_line(char *str, int num, void *stream)
+{
+	struct parser *ps = stream;
+	const char *start, *nl, *s;
+	size_t n;
+
+	if (ps->pos >= ps->len)
+		return NULL;
+	start = ps->data + ps->pos;
+	nl = memchr(start, '\n', ps->len - ps->pos);
+	n = nl ? (size_t)(nl - start) : ps->len - ps->pos;
+	ps->pos += n + (nl ? 1 : 0);
+	ps->line++;
+	str[0] = '\0';
+
+	if (memchr(start, '\0', n)) {
+		parse_error(ps, "NUL byte in the line; is this a text file?");
+		return str;
+	}
+	if (!valid_utf8((const unsigned char *)start, n)) {
+		parse_error(ps, "not valid UTF-8");
+		return str;
+	}
+	/* Leading blanks would make inih treat the line as a continuation of the previous value. */
+	while (n > 0 && (*start == ' ' || *start == '\t'))
+		start++, n--;
+	if (n > CONFIG_LINE_MAX || (size_t)num < CONFIG_LINE_MAX + 2) {
+		parse_error(ps, "line too long (%zu characters, at most %d)", n, CONFIG_LINE_MAX);
+		return str;
+	}
+	memcpy(ps->linebuf, start, n);
+	ps->linebuf[n] = '\0';
+	s = ps->linebuf;
+
+	if (*s == '\0' || *s == ';' || *s == '#' || *s == '\r')
+		goto pass;
+	if (*s == '[') {
+		const char *end = find_chars_or_comment(s + 1, "]");
+
+		if (*end != ']') {
+			parse_error(ps, "section header without ']'");
+			return str;
+		}
+		ps->bad_section = !known_section(s + 1, (size_t)(end - s - 1));
+		if (ps->bad_section)
+			parse_error(ps, "unknown section [%.*s] (expected [binder], [devices] or [options])",
+				    (int)(end - s - 1), s + 1);
+		goto pass;
+	}
+	if (!strchr("=:", *find_chars_or_comment(s, "=:"))) {
+		parse_error(ps, "expected '[section]' or 'key = value', got '%s'", s);
+		return str;
+	}
+pass:
+	memcpy(str, ps->linebuf, n + 1);
+	return str;
+}
+
+static int set_scalar(struct parser *ps, enum scalar k, const char *v)
+{
+	struct policy *p = ps->p;
+	bool b;
+
+	if (ps->set_line[k]) {
+		parse_error(ps, "duplicate key '%s' (first set at line %u)", scalar_names[k], ps->set_line[k]);
+		return 0;
+	}
+	ps->set_line[k] = ps->line;
+
+	switch (k) {
+	case S_POLICY:
+		if (policy_mode_parse(v, &p->mode) < 0)
+			parse_error(ps, "unknown policy '%s' (expected list, boot_vga or off)", v);
+		return 0;
+	case S_DRIVER:
+		if (!driver_name_valid(v))
+			parse_error(ps, "invalid driver name '%s' (expected a module name: letters, digits, '_' and '-', at most %d)",
+				    v, DRIVER_NAME_MAX - 1);
+		else
+			snprintf(p->driver, sizeof(p->driver), "%s", v);
+		return 0;
+	case S_COMPANIONS:
+		if (companions_parse(v, &p->companions) < 0)
+			parse_error(ps, "unknown companions '%s' (expected slot, audio or none)", v);
+		return 0;
+	case S_GROUP:
+		if (group_mode_parse(v, &p->group) < 0)
+			parse_error(ps, "unknown group '%s' (expected check, bind or ignore)", v);
+		return 0;
+	default:
+		break;
+	}
+	if (bool_parse(v, &b) < 0) {
+		parse_error(ps, "invalid value '%s' for %s (expected yes or no)", v, scalar_names[k]);
+		return 0;
+	}
+	if (k == S_UNBIND)
+		p->unbind = b;
+	else if (k == S_REQUIRE_IOMMU)
+		p->require_iommu = b;
+	else
+		p->load = b;
+	return 0;
+}
+
+static void add_device(struct parser *ps, struct entry_list *l, const char *key, const char *v)
+{
+	struct policy_entry e = { .origin = { ps->name, ps->line } };
+	int r = pci_addr_parse(v, true, &e.addr);
+
+	if (r == -ERANGE) {
+		parse_error(ps, "invalid PCI address '%s' for %s (device is at most 1f, function at most 7)", v, key);
+		return;
+	}
+	if (r < 0) {
+		parse_error(ps, "invalid PCI address '%s' for %s (expected DDDD:BB:DD.F or BB:DD.F in hex, e.g. 0000:01:00.0)",
+			    v, key);
+		return;
+	}
+	if (policy_add_entry(l, &e) < 0)
+		parse_error(ps, "out of memory");
+}
+
+static void add_id(struct parser *ps, const char *v)
+{
+	struct policy_entry e = { .origin = { ps->name, ps->line } };
+
+	if (pci_id_parse(v, &e.id) < 0) {
+		parse_error(ps, "invalid vendor:device ID '%s' (expected four hex digits, ':', four hex digits, e.g. 10de:1b81)", v);
+		return;
+	}
+	if (policy_add_entry(&ps->p->ids, &e) < 0)
+		parse_error(ps, "out of memory");
+}
+
+static bool option_name_valid(const char *s)
+{
+	size_t n = strlen(s);
+
+	return n > 0 && n < 64 && strspn(s, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-") == n;
+}
+
+static bool option_value_valid(const char *s)
+{
+	for (; *s; s++)
+		if ((unsigned char)*s <= ' ' || *s == '"' || *s == '\'' || *s == '\\' || *s == 0x7f)
+			return false;
+	return true;
+}
+
+/* Module parameters, kept as "k=v k=v" for libkmod; a key given twice is a mistake. */
+static void add_option(struct parser *ps, const char *k, const char *v)
+{
+	struct policy *p = ps->p;
+	size_t klen = strlen(k), old = p->options ? strlen(p->options) : 0;
+	char *n;
+
+	if (!option_name_valid(k)) {
+		parse_error(ps, "invalid module parameter name '%s' (letters, digits, '_' and '-')", k);
+		return;
+	}
+	if (!option_value_valid(v)) {
+		parse_error(ps, "invalid value '%s' for module parameter '%s' (no spaces, quotes or backslashes)", v, k);
+		return;
+	}
+	for (const char *s = p->options; s && *s;) {
+		size_t len = strcspn(s, "=");
+
+		if (len == klen && !strncmp(s, k, klen)) {
+			parse_error(ps, "duplicate module parameter '%s'", k);
+			return;
+		}
+		s += strcspn(s, " ");
+		s += *s == ' ';
+	}
+	n = realloc(p->options, old + klen + strlen(v) + 3);
+	if (!n) {
+		parse_error(ps, "out of memory");
+		return;
+	}
+	sprintf(n + old, "%s%s=%s", old ? " " : "", k, v);
+	p->options = n;
+}
+
+static int handler(void *user, const char *section, const char *name, const char *value)
+{
+	struct parser *ps = user;
+
+	if (ps->bad_section)
+		return 1;
+	if (!*section) {
+		parse_error(ps, "key '%s' outside any section (put it under [binder], [devices] or [options])", name);
+		return 1;
+	}
+	if (!*value) {
+		parse_error(ps, "empty value for '%s'", name);
+		return 1;
+	}
+	if (streq(section, "binder")) {
+		for (enum scalar k = 0; k < _S_MAX; k++)
+			if (streq(name, scalar_names[k]))
+				return set_scalar(ps, k, value), 1;
+		parse_error(ps, "unknown key '%s' in [binder] (expected policy, driver, companions, group, unbind, require_iommu or load)",
+			    name);
+	} else if (streq(section, "devices")) {
+		if (streq(name, "device"))
+			add_device(ps, &ps->p->devices, name, value);
+		else if (streq(name, "exclude"))
+			add_device(ps, &ps->p->excludes, name, value);
+		else if (streq(name, "id"))
+			add_id(ps, value);
+		else
+			parse_error(ps, "unknown key '%s' in [devices] (expected device, id or exclude)", name);
+	} else {
+		add_option(ps, name, value);
+	}
+	return 1;
+}
+
+int config_parse(struct policy *p, const char *name, const char *data, size_t len)
+{
+	struct parser ps = { .name = name, .data = data, .len = len };
+	struct policy np;
+	int r;
+
+	policy_init(&np);
+	np.config_file = strdup(name);
+	if (!np.config_file)
+		return -ENOMEM;
+	ps.name = np.config_file;
+	ps.p = &np;
+
+	r = ini_parse_stream(next_line, &ps, handler, &ps);
+	if (r != 0 && ps.errors == 0) {
+		/* Our own checks should have caught everything inih rejects. */
+		ps.line = r > 0 ? (unsigned)r : ps.line;
+		parse_error(&ps, "syntax error");
+	}
+	if (ps.errors) {
+		policy_free(&np);
+		return -EINVAL;
+	}
+	policy_free(p);
+	*p = np;
+	return 0;
+}
+
+int config_load(struct policy *p, const char *path)
+{
+	_cleanup_close_ int fd = -1;
+	_cleanup_free_ char *buf = NULL;
+	struct stat st;
+	size_t len = 0;
+
+	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
+	if (fd < 0) {
+		if (errno == ENOENT)
+			return -ENOENT;
+		log_error("%s: cannot open: %s", path, strerror(errno));
+		return -errno;
+	}
+	if (fstat(fd, &st) < 0) {
+		log_error("%s: cannot stat: %s", path, strerror(errno));
+		return -errno;
+	}
+	if (S_ISDIR(st.st_mode)) {
+		log_error("%s: is a directory; give the configuration file itself", path);
+		return -EISDIR;
+	}
+	if (!S_ISREG(st.st_mode)) {
+		log_error("%s: not a regular file", path);
+		return -EINVAL;
+	}
+	if (geteuid() == 0 && (st.st_mode & S_IWOTH)) {
+		log_error("%s: writable by every user (mode %04o), refusing it: anyone could choose what root binds; run 'chmod o-w %s'",
+			  path, (unsigned)(st.st_mode & 07777), path);
+		return -EPERM;
+	}
+	if (st.st_size > CONFIG_SIZE_MAX) {
+		log_error("%s: too large (%lld bytes, at most %d)", path, (long long)st.st_size, CONFIG_SIZE_MAX);
+		return -EFBIG;
+	}
+	buf = malloc(CONFIG_SIZE_MAX + 1);
+	if (!buf)
+		return -ENOMEM;
+	for (;;) {
+		ssize_t n = read(fd, buf + len, CONFIG_SIZE_MAX + 1 - len);
+
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			log_error("%s: cannot read: %s", path, strerror(errno));
+			return -errno;
+		}
+		if (n == 0)
+			break;
+		len += (size_t)n;
+		if (len > CONFIG_SIZE_MAX) {
+			log_error("%s: too large (more than %d bytes)", path, CONFIG_SIZE_MAX);
+			return -EFBIG;
+		}
+	}
+	return config_parse(p, path, buf, len);
+}

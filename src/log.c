@@ -1,0 +1,105 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * One logger for the whole program. In the initramfs there is often no
+ * terminal, so messages go to /dev/kmsg with kernel priorities, where they
+ * land in dmesg and the journal; stderr gets them when someone is watching.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "log.h"
+
+static int max_level = LOG_INFO;
+static int kmsg_fd = -1;
+static int to_stderr = 1;
+static FILE *stream;
+
+int log_parse_target(const char *s, enum log_target *ret)
+{
+	if (streq(s, "auto"))
+		*ret = LOG_TARGET_AUTO;
+	else if (streq(s, "stderr"))
+		*ret = LOG_TARGET_STDERR;
+	else if (streq(s, "kmsg"))
+		*ret = LOG_TARGET_KMSG;
+	else
+		return -EINVAL;
+	return 0;
+}
+
+void log_open(enum log_target target, int real_sysfs)
+{
+	log_close();
+	to_stderr = 1;
+	if (target == LOG_TARGET_STDERR)
+		return;
+	/* A test on a fake tree must not fill the host's kernel log. */
+	if (target == LOG_TARGET_AUTO && !real_sysfs)
+		return;
+	kmsg_fd = open("/dev/kmsg", O_WRONLY | O_NOCTTY | O_CLOEXEC);
+	if (kmsg_fd < 0) {
+		if (target == LOG_TARGET_KMSG)
+			log_warning("cannot open /dev/kmsg: %s; logging to stderr", strerror(errno));
+		return;
+	}
+	to_stderr = target == LOG_TARGET_AUTO && isatty(STDERR_FILENO);
+}
+
+void log_close(void)
+{
+	if (kmsg_fd >= 0)
+		close(kmsg_fd);
+	kmsg_fd = -1;
+	to_stderr = 1;
+}
+
+void log_set_max_level(int level)
+{
+	max_level = level;
+}
+
+int log_get_max_level(void)
+{
+	return max_level;
+}
+
+void log_set_stream(FILE *f)
+{
+	stream = f;
+}
+
+void log_fullv(int prio, const char *fmt, va_list ap)
+{
+	char buf[1024];
+	int saved = errno;
+	int n;
+
+	prio &= LOG_PRIMASK;
+	if (prio > max_level)
+		return;
+	n = vsnprintf(buf, sizeof(buf), fmt, ap);
+	if (n < 0)
+		goto out;
+	/* libkmod and strerror hand us lines that already end in a newline */
+	while (n > 0 && (size_t)n < sizeof(buf) && buf[n - 1] == '\n')
+		buf[--n] = '\0';
+
+	if (kmsg_fd >= 0)
+		dprintf(kmsg_fd, "<%d>vfio-binder: %s\n", prio, buf);
+	if (to_stderr || kmsg_fd < 0)
+		fprintf(stream ? stream : stderr, "vfio-binder: %s\n", buf);
+out:
+	errno = saved;
+}
+
+void log_full(int prio, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	log_fullv(prio, fmt, ap);
+	va_end(ap);
+}

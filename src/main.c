@@ -1,0 +1,245 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/* vfio-binder: options and commands; the work is done in the modules. */
+#include <errno.h>
+#include <getopt.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "apply.h"
+#include "cmdline.h"
+#include "conf.h"
+#include "log.h"
+#include "macro.h"
+#include "modload.h"
+#include "output.h"
+#include "pci.h"
+#include "policy.h"
+#include "select.h"
+#include "sysfs.h"
+
+/* Documented in --help, the README and vfio-binder(8); the initramfs hooks rely on them. */
+#define EXIT_PARTIAL 1	/* some planned functions did not end on the driver */
+#define EXIT_USAGE 2	/* usage or configuration error: nothing was written */
+
+static const char *arg_config = SYSCONFDIR "/vfio.conf";
+static const char *arg_sysfs = "/sys";
+static const char *arg_cmdline = "/proc/cmdline";
+static bool arg_no_cmdline, arg_json, arg_dry_run, arg_no_load;
+static enum log_target arg_log = LOG_TARGET_AUTO;
+
+static void help(void)
+{
+	printf("Usage: vfio-binder [OPTIONS] [COMMAND]\n"
+	       "Reserve PCI functions (GPUs and their companions) for virtual machines at boot:\n"
+	       "write the driver name into driver_override and load the driver (vfio-pci).\n"
+	       "\n"
+	       "Commands:\n"
+	       "  plan               print what bind would do, and why (the default)\n"
+	       "  bind               write driver_override, load the driver, probe, verify\n"
+	       "\n"
+	       "Options:\n"
+	       "  -c, --config FILE  configuration file (default %s)\n"
+	       "      --sysfs DIR    sysfs root (default /sys); a fake tree for tests\n"
+	       "      --cmdline FILE kernel command line (default /proc/cmdline)\n"
+	       "      --no-cmdline   ignore vfio_binder.* parameters\n"
+	       "      --json         plan as JSON\n"
+	       "  -n, --dry-run      bind: print the plan and the writes, change nothing\n"
+	       "      --no-load      bind: write the overrides only; no module load, no probe\n"
+	       "      --log=TARGET   auto (default), stderr or kmsg\n"
+	       "  -v, --verbose      more messages\n"
+	       "  -q, --quiet        only warnings and errors\n"
+	       "  -h, --help         this help\n"
+	       "  -V, --version      the version\n"
+	       "\n"
+	       "Kernel command line: vfio_binder=off (kill switch), vfio_binder.policy=, .driver=,\n"
+	       "  .companions=, .group=, .unbind=, .require_iommu=, .load=, and the lists\n"
+	       "  .device=, .id=, .exclude= (comma-separated, added to the configuration's).\n"
+	       "\n"
+	       "Exit status: 0 everything as planned; %d some functions did not end on the driver;\n"
+	       "  %d usage or configuration error, nothing written.\n"
+	       "See vfio-binder(8) and vfio.conf(5).\n",
+	       SYSCONFDIR "/vfio.conf", EXIT_PARTIAL, EXIT_USAGE);
+}
+
+static int load_policy(struct policy *p)
+{
+	int r;
+
+	policy_init(p);
+	r = config_load(p, arg_config);
+	if (r == -ENOENT)
+		log_debug("%s: not found; using defaults and the command line", arg_config);
+	else if (r < 0)
+		return r;
+	if (!arg_no_cmdline)
+		cmdline_load(p, arg_cmdline);
+	return 0;
+}
+
+static void log_notes(const struct plan *plan)
+{
+	for (size_t i = 0; i < plan->n_notes; i++)
+		log_full(plan->notes[i].prio, "%s", plan->notes[i].text);
+}
+
+/* The fake-tree stand-in for libkmod: the running kernel's modules have nothing to do with it. */
+static int no_modload(void *userdata, const char *module, const char *options)
+{
+	log_notice("not loading %s: %s is not the running kernel's sysfs", module, (const char *)userdata);
+	return 1;
+}
+
+static int run(const char *cmd)
+{
+	struct policy p;
+	struct sysfs s = { .root_fd = -1 };
+	struct pci_table t = { 0 };
+	struct plan plan = { 0 };
+	struct pci_scan scan;
+	bool bind = streq(cmd, "bind");
+	int r, ret = EXIT_USAGE;
+
+	if (load_policy(&p) < 0) {
+		log_error("configuration error: %s", bind ? "nothing written" : "no plan");
+		policy_free(&p);
+		return EXIT_USAGE;
+	}
+	r = sysfs_open(&s, arg_sysfs);
+	if (r < 0) {
+		log_error("cannot open the sysfs root %s: %s", arg_sysfs, strerror(-r));
+		goto out;
+	}
+	if (bind && !arg_dry_run && s.real && geteuid() != 0) {
+		log_error("bind writes to /sys and must run as root; 'vfio-binder plan' shows what it would do");
+		goto out;
+	}
+	log_open(arg_log, s.real && bind && !arg_dry_run);
+
+	plan_scan_needs(&p, &scan);
+	r = pci_table_load(&s, &scan, &t);
+	if (r < 0) {
+		log_error("cannot list %s/bus/pci/devices: %s", arg_sysfs, strerror(-r));
+		goto out;
+	}
+	r = plan_build(&t, &p, &plan);
+	if (r < 0) {
+		log_error("cannot build the plan: %s", strerror(-r));
+		goto out;
+	}
+
+	if (!bind || arg_dry_run) {
+		if (arg_json)
+			plan_print_json(stdout, &t, &plan);
+		else
+			plan_print(stdout, &t, &plan);
+		if (!bind)
+			ret = EXIT_SUCCESS;
+	} else {
+		log_notes(&plan);
+	}
+	if (bind) {
+		struct apply_opts o = {
+			.dry_run = arg_dry_run,
+			.load = p.load && !arg_no_load,
+			.out = stdout,
+			.load_fn = s.real ? modload : no_modload,
+			.load_data = s.path,
+		};
+
+		fflush(stdout);
+		r = apply_plan(&s, &t, &plan, &o);
+		ret = r == 0 ? EXIT_SUCCESS : r > 0 ? EXIT_PARTIAL : EXIT_USAGE;
+		if (r > 0)
+			log_warning("%d of %zu planned functions did not end on %s", r, plan.n_bind, p.driver);
+	}
+out:
+	plan_free(&plan);
+	pci_table_free(&t);
+	sysfs_close(&s);
+	policy_free(&p);
+	log_close();
+	return ret;
+}
+
+int main(int argc, char *argv[])
+{
+	enum { ARG_SYSFS = 0x100, ARG_CMDLINE, ARG_NO_CMDLINE, ARG_JSON, ARG_NO_LOAD, ARG_LOG };
+	static const struct option options[] = {
+		{ "config", required_argument, NULL, 'c' },
+		{ "sysfs", required_argument, NULL, ARG_SYSFS },
+		{ "cmdline", required_argument, NULL, ARG_CMDLINE },
+		{ "no-cmdline", no_argument, NULL, ARG_NO_CMDLINE },
+		{ "json", no_argument, NULL, ARG_JSON },
+		{ "dry-run", no_argument, NULL, 'n' },
+		{ "no-load", no_argument, NULL, ARG_NO_LOAD },
+		{ "log", required_argument, NULL, ARG_LOG },
+		{ "verbose", no_argument, NULL, 'v' },
+		{ "quiet", no_argument, NULL, 'q' },
+		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, 'V' },
+		{},
+	};
+	const char *cmd = "plan";
+	int c;
+
+	while ((c = getopt_long(argc, argv, "c:nvqhV", options, NULL)) >= 0) {
+		switch (c) {
+		case 'c':
+			arg_config = optarg;
+			break;
+		case ARG_SYSFS:
+			arg_sysfs = optarg;
+			break;
+		case ARG_CMDLINE:
+			arg_cmdline = optarg;
+			break;
+		case ARG_NO_CMDLINE:
+			arg_no_cmdline = true;
+			break;
+		case ARG_JSON:
+			arg_json = true;
+			break;
+		case 'n':
+			arg_dry_run = true;
+			break;
+		case ARG_NO_LOAD:
+			arg_no_load = true;
+			break;
+		case ARG_LOG:
+			if (log_parse_target(optarg, &arg_log) < 0) {
+				log_error("unknown --log target '%s' (expected auto, stderr or kmsg)", optarg);
+				return EXIT_USAGE;
+			}
+			break;
+		case 'v':
+			log_set_max_level(LOG_DEBUG);
+			break;
+		case 'q':
+			log_set_max_level(LOG_WARNING);
+			break;
+		case 'h':
+			help();
+			return EXIT_SUCCESS;
+		case 'V':
+			puts(PACKAGE_STRING);
+			return EXIT_SUCCESS;
+		default:
+			fprintf(stderr, "Try 'vfio-binder --help'.\n");
+			return EXIT_USAGE;
+		}
+	}
+	if (optind < argc)
+		cmd = argv[optind++];
+	if (optind < argc) {
+		log_error("unexpected argument '%s'; try 'vfio-binder --help'", argv[optind]);
+		return EXIT_USAGE;
+	}
+	if (!streq(cmd, "plan") && !streq(cmd, "bind")) {
+		log_error("unknown command '%s' (expected plan or bind); try 'vfio-binder --help'", cmd);
+		return EXIT_USAGE;
+	}
+	return run(cmd);
+}

@@ -1,0 +1,70 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+#include <errno.h>
+#include <libkmod.h>
+#include <string.h>
+
+#include "log.h"
+#include "macro.h"
+#include "modload.h"
+
+static void kmod_log(void *data, int priority, const char *file, int line, const char *fn,
+		     const char *format, va_list args)
+{
+	log_fullv(priority, format, args);
+}
+
+int modload(void *userdata, const char *module, const char *options)
+{
+	struct kmod_ctx *ctx;
+	struct kmod_list *list = NULL, *l;
+	int r;
+
+	ctx = kmod_new(NULL, NULL);
+	if (!ctx) {
+		log_error("module %s: libkmod cannot start (is /lib/modules/$(uname -r) there?)", module);
+		return -ENOMEM;
+	}
+	kmod_set_log_fn(ctx, kmod_log, NULL);
+	kmod_set_log_priority(ctx, log_get_max_level() >= LOG_DEBUG ? LOG_DEBUG : LOG_ERR);
+
+	r = kmod_module_new_from_lookup(ctx, module, &list);
+	if (r < 0) {
+		log_error("module %s: lookup failed: %s", module, strerror(-r));
+		goto out;
+	}
+	if (!list) {
+		log_error("module %s: not found in the modules of the running kernel; "
+			  "install it (or add it to the initramfs) or set driver = in /etc/vfio.conf", module);
+		r = -ENOENT;
+		goto out;
+	}
+	kmod_list_foreach(l, list) {
+		struct kmod_module *mod = kmod_module_get_module(l);
+		const char *name = kmod_module_get_name(mod);
+		int state = kmod_module_get_initstate(mod);
+		int q;
+
+		if (state == KMOD_MODULE_BUILTIN) {
+			log_debug("module %s is built into the kernel", name);
+			if (options)
+				log_warning("module %s is built in: its options (%s) can only be given on the kernel command line, as %s.OPTION=VALUE",
+					    name, options, name);
+			kmod_module_unref(mod);
+			continue;
+		}
+		q = kmod_module_probe_insert_module(mod, KMOD_PROBE_IGNORE_COMMAND, options, NULL, NULL, NULL);
+		if (q == -EEXIST)
+			q = 0;
+		if (q < 0) {
+			log_error("module %s: cannot load: %s", name, strerror(-q));
+			r = q;
+		} else {
+			log_debug("module %s loaded%s%s", name, options ? " with " : "", options ? options : "");
+		}
+		kmod_module_unref(mod);
+	}
+	kmod_module_unref_list(list);
+out:
+	kmod_unref(ctx);
+	return r < 0 ? r : 0;
+}

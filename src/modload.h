@@ -1,0 +1,13 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#pragma once
+
+/*
+ * Loads a driver module the way "modprobe -i" would: dependencies resolved,
+ * modprobe.d options merged with ours, install commands ignored, so that a
+ * modprobe.d line "install vfio-pci vfio-binder bind" cannot recurse. A
+ * module that is built in or already loaded is success.
+ */
+int modload(void *userdata, const char *module, const char *options);
+
+/* The one seam between applying a plan and libkmod; tests pass their own. */
+typedef int (*modload_fn)(void *userdata, const char *module, const char *options);

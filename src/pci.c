@@ -1,0 +1,321 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * The PCI functions of a machine, read from sysfs: an in-memory table that
+ * selection works on without touching the filesystem. Missing optional
+ * attributes are normal (boot_vga exists only on VGA functions, driver only
+ * where bound); garbage is reported and the function kept with what could
+ * be read, so one odd device never hides the others.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "log.h"
+#include "macro.h"
+#include "pci.h"
+
+#define DEVICES "bus/pci/devices/"
+
+static int parse_hex(const char *s, unsigned maxdigits, uint32_t *ret)
+{
+	uint32_t v = 0;
+	size_t n;
+
+	if (s[0] != '0' || (s[1] != 'x' && s[1] != 'X'))
+		return -EINVAL;
+	s += 2;
+	n = strlen(s);
+	if (n == 0 || n > maxdigits || strspn(s, "0123456789abcdefABCDEF") != n)
+		return -EINVAL;
+	for (; *s; s++)
+		v = v << 4 | (uint32_t)(*s <= '9' ? *s - '0' : (*s | 0x20) - 'a' + 10);
+	*ret = v;
+	return 0;
+}
+
+static int read_hex_attr(const struct sysfs *s, const char *addr, const char *attr, unsigned digits, uint32_t *ret)
+{
+	char path[64], buf[32];
+	ssize_t n;
+
+	snprintf(path, sizeof(path), DEVICES "%s/%s", addr, attr);
+	n = sysfs_read(s, path, buf, sizeof(buf));
+	if (n < 0)
+		return (int)n;
+	return parse_hex(buf, digits, ret);
+}
+
+static int parse_group(const char *s)
+{
+	long v = 0;
+
+	if (!*s || strlen(s) > 9 || strspn(s, "0123456789") != strlen(s))
+		return -EINVAL;
+	for (; *s; s++)
+		v = v * 10 + (*s - '0');
+	return (int)v;
+}
+
+int pci_func_read_driver(const struct sysfs *s, const struct pci_addr *a, char *buf, size_t size)
+{
+	char path[64], addr[PCI_ADDR_STRLEN];
+	int r;
+
+	snprintf(path, sizeof(path), DEVICES "%s/driver", pci_addr_fmt(a, addr));
+	r = sysfs_readlink_name(s, path, buf, size);
+	if (r == -ENOENT) {
+		buf[0] = '\0';
+		return 0;
+	}
+	return r;
+}
+
+int pci_func_load_details(const struct sysfs *s, struct pci_func *f)
+{
+	char addr[PCI_ADDR_STRLEN], path[64], buf[DRIVER_NAME_MAX];
+	uint32_t v;
+	ssize_t n;
+	int r;
+
+	pci_addr_fmt(&f->addr, addr);
+	f->detailed = true;
+	f->vendor = f->device = 0xffff;
+	if (read_hex_attr(s, addr, "vendor", 4, &v) == 0)
+		f->vendor = (uint16_t)v;
+	else
+		log_warning("%s: cannot read a vendor ID from sysfs; shown as ffff", addr);
+	if (read_hex_attr(s, addr, "device", 4, &v) == 0)
+		f->device = (uint16_t)v;
+	else
+		log_warning("%s: cannot read a device ID from sysfs; shown as ffff", addr);
+
+	/* The kernel creates boot_vga only on VGA-class functions. */
+	f->boot_vga = -1;
+	if (pci_class_is_vga(f->class)) {
+		snprintf(path, sizeof(path), DEVICES "%s/boot_vga", addr);
+		n = sysfs_read(s, path, buf, sizeof(buf));
+		if (n >= 0 && (streq(buf, "0") || streq(buf, "1")))
+			f->boot_vga = (int8_t)(buf[0] - '0');
+		else if (n != -ENOENT)
+			log_warning("%s: unreadable boot_vga (%s); not treated as the boot VGA",
+				    addr, n < 0 ? strerror((int)-n) : "neither 0 nor 1");
+	}
+
+	snprintf(path, sizeof(path), DEVICES "%s/iommu_group", addr);
+	r = sysfs_readlink_name(s, path, buf, sizeof(buf));
+	if (r == 0)
+		f->iommu_group = parse_group(buf);
+	if (r == 0 && f->iommu_group < 0)
+		log_warning("%s: iommu_group link to '%s' is not a group number; treated as no group", addr, buf);
+
+	r = pci_func_read_driver(s, &f->addr, f->driver, sizeof(f->driver));
+	if (r < 0) {
+		log_warning("%s: unreadable driver link: %s", addr, strerror(-r));
+		f->driver[0] = '\0';
+	}
+
+	snprintf(path, sizeof(path), DEVICES "%s/driver_override", addr);
+	n = sysfs_read(s, path, buf, sizeof(buf));
+	f->has_override = n >= 0;
+	f->override[0] = '\0';
+	if (n > 0 && !streq(buf, "(null)"))
+		memcpy(f->override, buf, (size_t)n + 1);
+	return 0;
+}
+
+static int cmp_func(const void *a, const void *b)
+{
+	return pci_addr_cmp(&((const struct pci_func *)a)->addr, &((const struct pci_func *)b)->addr);
+}
+
+struct pci_func *pci_table_find(const struct pci_table *t, const struct pci_addr *a)
+{
+	struct pci_func key = { .addr = *a };
+
+	if (!t->n)
+		return NULL;
+	return bsearch(&key, t->v, t->n, sizeof(key), cmp_func);
+}
+
+static int table_add(struct pci_table *t, size_t *alloc, const struct pci_func *f)
+{
+	if (t->n == *alloc) {
+		size_t n = *alloc ? *alloc * 2 : 64;
+		struct pci_func *v = reallocarray(t->v, n, sizeof(*v));
+
+		if (!v)
+			return -ENOMEM;
+		t->v = v;
+		*alloc = n;
+	}
+	t->v[t->n++] = *f;
+	return 0;
+}
+
+static bool has_entries(const struct sysfs *s, const char *rel)
+{
+	_cleanup_closedir_ DIR *d = sysfs_opendir(s, rel);
+	struct dirent *de;
+
+	if (!d)
+		return false;
+	while ((de = readdir(d)))
+		if (de->d_name[0] != '.')
+			return true;
+	return false;
+}
+
+/* Members of a group learn its number without reading their own link. */
+static void load_group_members(const struct sysfs *s, struct pci_table *t, int group)
+{
+	_cleanup_closedir_ DIR *d = NULL;
+	struct dirent *de;
+	char path[64];
+
+	snprintf(path, sizeof(path), "kernel/iommu_groups/%d/devices", group);
+	d = sysfs_opendir(s, path);
+	if (!d) {
+		log_warning("%s: cannot list the group's devices: %s", path, strerror(errno));
+		return;
+	}
+	while ((de = readdir(d))) {
+		struct pci_addr a;
+		struct pci_func *f;
+
+		if (pci_addr_parse(de->d_name, false, &a) < 0)
+			continue;
+		f = pci_table_find(t, &a);
+		if (f && f->iommu_group < 0)
+			f->iommu_group = group;
+	}
+}
+
+static bool wanted(const struct pci_scan *scan, const struct pci_func *f)
+{
+	if (scan->all || pci_class_is_display(f->class))
+		return true;
+	for (size_t i = 0; scan->extra && i < scan->extra->n; i++)
+		if (pci_addr_eq(&scan->extra->v[i].addr, &f->addr))
+			return true;
+	return false;
+}
+
+int pci_table_load(const struct sysfs *s, const struct pci_scan *scan, struct pci_table *t)
+{
+	_cleanup_closedir_ DIR *d = NULL;
+	_cleanup_free_ bool *want = NULL;
+	struct dirent *de;
+	size_t alloc = 0;
+	int r;
+
+	*t = (struct pci_table){ 0 };
+	d = sysfs_opendir(s, "bus/pci/devices");
+	if (!d)
+		return -errno;
+	while ((de = readdir(d))) {
+		struct pci_func f = { .iommu_group = -1, .boot_vga = -1, .class = PCI_CLASS_UNKNOWN };
+		uint32_t cls;
+
+		if (de->d_name[0] == '.')
+			continue;
+		if (pci_addr_parse(de->d_name, false, &f.addr) < 0) {
+			log_warning("bus/pci/devices/%.64s: not a PCI address; skipped", de->d_name);
+			continue;
+		}
+		r = read_hex_attr(s, de->d_name, "class", 6, &cls);
+		if (r == 0)
+			f.class = cls;
+		else
+			log_warning("%s: cannot read its class (%s); treated as an unknown device",
+				    de->d_name, r == -EINVAL ? "not a hex class code" : strerror(-r));
+		r = table_add(t, &alloc, &f);
+		if (r < 0)
+			goto fail;
+	}
+	qsort(t->v, t->n, sizeof(*t->v), cmp_func);
+	t->iommu = has_entries(s, "kernel/iommu_groups");
+
+	want = calloc(t->n ? t->n : 1, sizeof(*want));
+	if (!want) {
+		r = -ENOMEM;
+		goto fail;
+	}
+	/* The table is sorted, so the functions of a slot are neighbours. */
+	for (size_t i = 0; i < t->n; i++) {
+		if (!wanted(scan, &t->v[i]))
+			continue;
+		for (size_t j = i; j > 0 && pci_addr_same_slot(&t->v[j - 1].addr, &t->v[i].addr); j--)
+			want[j - 1] = true;
+		for (size_t j = i; j < t->n && pci_addr_same_slot(&t->v[j].addr, &t->v[i].addr); j++)
+			want[j] = true;
+	}
+	for (size_t i = 0; i < t->n; i++)
+		if (want[i])
+			pci_func_load_details(s, &t->v[i]);
+	if (scan->all)
+		return 0;
+	for (size_t i = 0; i < t->n; i++) {
+		int g = t->v[i].iommu_group;
+		bool seen = false;
+
+		if (!want[i] || g < 0)
+			continue;
+		for (size_t j = 0; j < i && !seen; j++)
+			seen = want[j] && t->v[j].iommu_group == g;
+		if (!seen)
+			load_group_members(s, t, g);
+	}
+	return 0;
+fail:
+	pci_table_free(t);
+	return r;
+}
+
+void pci_table_free(struct pci_table *t)
+{
+	free(t->v);
+	*t = (struct pci_table){ 0 };
+}
+
+const char *pci_class_name(uint32_t class)
+{
+	static const struct {
+		uint16_t code;
+		const char *name;
+	} names[] = {
+		{ 0x0100, "SCSI storage controller" }, { 0x0101, "IDE interface" },
+		{ 0x0104, "RAID bus controller" }, { 0x0106, "SATA controller" },
+		{ 0x0107, "Serial Attached SCSI controller" }, { 0x0108, "Non-Volatile memory controller" },
+		{ 0x0200, "Ethernet controller" }, { 0x0280, "Network controller" },
+		{ 0x0300, "VGA compatible controller" }, { 0x0301, "XGA compatible controller" },
+		{ 0x0302, "3D controller" }, { 0x0380, "Display controller" },
+		{ 0x0401, "Multimedia audio controller" }, { 0x0403, "Audio device" },
+		{ 0x0480, "Multimedia controller" },
+		{ 0x0500, "RAM memory" }, { 0x0580, "Memory controller" },
+		{ 0x0600, "Host bridge" }, { 0x0601, "ISA bridge" }, { 0x0604, "PCI bridge" },
+		{ 0x0680, "Bridge" },
+		{ 0x0700, "Serial controller" }, { 0x0780, "Communication controller" },
+		{ 0x0805, "SD Host controller" }, { 0x0806, "IOMMU" }, { 0x0880, "System peripheral" },
+		{ 0x0c03, "USB controller" }, { 0x0c05, "SMBus" }, { 0x0c80, "Serial bus controller" },
+		{ 0x1080, "Encryption controller" }, { 0x1101, "Performance counters" },
+		{ 0x1180, "Signal processing controller" }, { 0x1200, "Processing accelerators" },
+	};
+	static const char *const bases[] = {
+		"Unclassified device", "Mass storage controller", "Network controller",
+		"Display controller", "Multimedia controller", "Memory controller", "Bridge",
+		"Communication controller", "Generic system peripheral", "Input device controller",
+		"Docking station", "Processor", "Serial bus controller", "Wireless controller",
+		"Intelligent controller", "Satellite communications controller",
+		"Encryption controller", "Signal processing controller", "Processing accelerators",
+	};
+
+	if (class == PCI_CLASS_UNKNOWN)
+		return "Unknown class";
+	for (size_t i = 0; i < ELEMENTSOF(names); i++)
+		if (names[i].code == class >> 8)
+			return names[i].name;
+	if ((class >> 16) < ELEMENTSOF(bases))
+		return bases[class >> 16];
+	return "Unknown class";
+}

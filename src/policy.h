@@ -1,0 +1,69 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#pragma once
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "pciaddr.h"
+
+/* What the user asked for, from /etc/vfio.conf and the kernel command line. */
+
+enum policy_mode { POLICY_LIST, POLICY_BOOT_VGA, POLICY_OFF };
+enum companions_mode { COMPANIONS_SLOT, COMPANIONS_AUDIO, COMPANIONS_NONE };
+enum group_mode { GROUP_CHECK, GROUP_BIND, GROUP_IGNORE };
+
+#define DRIVER_NAME_MAX 64
+
+/* Where an entry came from, for messages: "file:line" or the kernel command line. */
+struct origin {
+	const char *file;	/* NULL: kernel command line */
+	unsigned line;
+};
+
+struct policy_entry {
+	union {
+		struct pci_addr addr;
+		struct pci_id id;
+	};
+	struct origin origin;
+};
+
+struct entry_list {
+	struct policy_entry *v;
+	size_t n, alloc;
+};
+
+struct policy {
+	enum policy_mode mode;
+	char driver[DRIVER_NAME_MAX];
+	enum companions_mode companions;
+	enum group_mode group;
+	bool unbind;
+	bool require_iommu;
+	bool load;
+	bool kill_switch;	/* vfio_binder=off on the command line */
+	struct entry_list devices, ids, excludes;
+	char *options;		/* module parameters, "key=value key=value" */
+	char *config_file;	/* owned; origins point here */
+};
+
+void policy_init(struct policy *p);
+void policy_free(struct policy *p);
+int policy_add_entry(struct entry_list *l, const struct policy_entry *e);
+/* Nothing configured at all: the plan says so instead of guessing. */
+bool policy_is_empty(const struct policy *p);
+/* The driver needs an IOMMU group to bind (everything but pci-stub). */
+bool policy_needs_iommu(const struct policy *p);
+
+int policy_mode_parse(const char *s, enum policy_mode *ret);
+int companions_parse(const char *s, enum companions_mode *ret);
+int group_mode_parse(const char *s, enum group_mode *ret);
+int bool_parse(const char *s, bool *ret);
+/* Module names as modprobe knows them: [A-Za-z0-9_-], up to 63 characters. */
+int driver_name_valid(const char *s);
+
+const char *policy_mode_str(enum policy_mode m);
+const char *companions_str(enum companions_mode m);
+const char *group_mode_str(enum group_mode m);
+/* "FILE:LINE" or "kernel command line" */
+const char *origin_fmt(const struct origin *o, char *buf, size_t size);

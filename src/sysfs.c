@@ -1,0 +1,158 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+#ifdef HAVE_LINUX_OPENAT2_H
+#include <linux/openat2.h>
+#endif
+
+#include "macro.h"
+#include "sysfs.h"
+
+int sysfs_open(struct sysfs *s, const char *path)
+{
+	struct stat st, real;
+
+	s->root_fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (s->root_fd < 0)
+		return -errno;
+	s->path = strdup(path);
+	if (!s->path) {
+		close(s->root_fd);
+		s->root_fd = -1;
+		return -ENOMEM;
+	}
+	/* "--sysfs /sys/" or a bind mount of it is still the real thing */
+	s->real = fstat(s->root_fd, &st) == 0 && stat("/sys", &real) == 0 &&
+		  st.st_dev == real.st_dev && st.st_ino == real.st_ino;
+	return 0;
+}
+
+void sysfs_close(struct sysfs *s)
+{
+	if (s->root_fd >= 0)
+		close(s->root_fd);
+	s->root_fd = -1;
+	free(s->path);
+	s->path = NULL;
+}
+
+int sysfs_openat(const struct sysfs *s, const char *rel, int flags)
+{
+	static bool no_openat2;
+	int fd;
+
+	flags |= O_CLOEXEC | O_NOCTTY | O_NONBLOCK;
+#if defined(HAVE_LINUX_OPENAT2_H) && defined(SYS_openat2)
+	if (!no_openat2) {
+		struct open_how how = {
+			.flags = (unsigned)flags,
+			.resolve = RESOLVE_BENEATH | RESOLVE_NO_MAGICLINKS,
+		};
+
+		fd = (int)syscall(SYS_openat2, s->root_fd, rel, &how, sizeof(how));
+		if (fd >= 0)
+			return fd;
+		/* Kernels before 5.6, or a seccomp filter that does not know the call */
+		if (errno != ENOSYS && errno != EPERM)
+			return -errno;
+		no_openat2 = true;
+	}
+#endif
+	if (rel[0] == '/' || !strncmp(rel, "../", 3) || strstr(rel, "/../"))
+		return -EXDEV;
+	fd = openat(s->root_fd, rel, flags);
+	return fd < 0 ? -errno : fd;
+}
+
+ssize_t sysfs_read(const struct sysfs *s, const char *rel, char *buf, size_t size)
+{
+	_cleanup_close_ int fd = sysfs_openat(s, rel, O_RDONLY);
+	ssize_t n;
+
+	if (fd < 0)
+		return fd;
+	/* sysfs hands out an attribute in one read; a second would be a wasted syscall */
+	do
+		n = read(fd, buf, size - 1);
+	while (n < 0 && errno == EINTR);
+	if (n < 0)
+		return -errno;
+	while (n > 0 && (buf[n - 1] == '\n' || buf[n - 1] == '\0'))
+		n--;
+	buf[n] = '\0';
+	return n;
+}
+
+int sysfs_readlink_name(const struct sysfs *s, const char *rel, char *buf, size_t size)
+{
+	char target[PATH_MAX];
+	const char *base;
+	ssize_t n;
+
+	n = readlinkat(s->root_fd, rel, target, sizeof(target) - 1);
+	if (n < 0)
+		return -errno;
+	target[n] = '\0';
+	base = strrchr(target, '/');
+	base = base ? base + 1 : target;
+	if (!*base || strlen(base) >= size)
+		return -ENAMETOOLONG;
+	memcpy(buf, base, strlen(base) + 1);
+	return 0;
+}
+
+int sysfs_write(const struct sysfs *s, const char *rel, const char *val, bool append)
+{
+	_cleanup_close_ int fd = -1;
+	char buf[128];
+	size_t len;
+	struct stat st;
+	ssize_t n;
+
+	/* What "echo" writes; the kernel strips the newline from all three attributes. */
+	len = (size_t)snprintf(buf, sizeof(buf), "%s\n", val);
+	if (len >= sizeof(buf))
+		return -ENAMETOOLONG;
+
+	fd = sysfs_openat(s, rel, O_WRONLY | O_NOFOLLOW | (append ? O_APPEND : O_TRUNC));
+	if (fd < 0)
+		return fd;
+	if (fstat(fd, &st) < 0)
+		return -errno;
+	if (!S_ISREG(st.st_mode))
+		return -EINVAL;
+	do
+		n = write(fd, buf, len);
+	while (n < 0 && errno == EINTR);
+	if (n < 0)
+		return -errno;
+	if ((size_t)n != len)
+		return -EIO;
+	return 0;
+}
+
+DIR *sysfs_opendir(const struct sysfs *s, const char *rel)
+{
+	int fd = sysfs_openat(s, rel, O_RDONLY | O_DIRECTORY);
+	DIR *d;
+
+	if (fd < 0) {
+		errno = -fd;
+		return NULL;
+	}
+	d = fdopendir(fd);
+	if (!d) {
+		int saved = errno;
+
+		close(fd);
+		errno = saved;
+	}
+	return d;
+}
