@@ -67,7 +67,8 @@ static int take_function(const struct sysfs *s, const struct apply_opts *o, cons
 				  f->driver, strerror(-r));
 			return F_FAILED;
 		}
-		log_info("%s [%04x:%04x]: unbound from %s", addr, f->vendor, f->device, f->driver);
+		if (!o->dry_run)
+			log_info("%s [%04x:%04x]: unbound from %s", addr, f->vendor, f->device, f->driver);
 	}
 	return F_WRITTEN;
 }
@@ -153,10 +154,17 @@ int apply_plan(const struct sysfs *s, struct pci_table *t, const struct plan *pl
 					  f->device, p->driver);
 				failed++;
 			}
+		} else if (r < 0) {
+			log_error("%s [%04x:%04x]: not on %s, its driver link is unreadable: %s (%s)", addr, f->vendor,
+				  f->device, p->driver, strerror(-r), reason);
+			failed++;
+		} else if (drv[0]) {
+			log_error("%s [%04x:%04x]: not on %s, the kernel shows driver %s (%s)", addr, f->vendor, f->device,
+				  p->driver, drv, reason);
+			failed++;
 		} else {
-			log_error("%s [%04x:%04x]: not on %s, the kernel shows %s%s (%s)", addr, f->vendor, f->device,
-				  p->driver, r < 0 ? "an unreadable driver link: " : drv[0] ? "driver " : "no driver",
-				  r < 0 ? strerror(-r) : drv, drv[0] ? "" : "; see dmesg for why the driver refused it");
+			log_error("%s [%04x:%04x]: not on %s, the kernel shows no driver (%s; see dmesg for why the driver refused it)",
+				  addr, f->vendor, f->device, p->driver, reason);
 			failed++;
 		}
 		if (r == 0)

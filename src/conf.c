@@ -124,6 +124,8 @@ static char *next_line(char *str, int num, void *stream)
 		parse_error(ps, "not valid UTF-8");
 		return str;
 	}
+	if (ps->line == 1 && n >= 3 && !memcmp(start, "\xef\xbb\xbf", 3))
+		start += 3, n -= 3;
 	/* Leading blanks would make inih treat the line as a continuation of the previous value. */
 	while (n > 0 && (*start == ' ' || *start == '\t'))
 		start++, n--;
@@ -150,7 +152,8 @@ static char *next_line(char *str, int num, void *stream)
 				    (int)(end - s - 1), s + 1);
 		goto pass;
 	}
-	if (!strchr("=:", *find_chars_or_comment(s, "=:"))) {
+	/* inih also splits at ':', which would turn "device 01:00.0" into a key "device 01" */
+	if (*find_chars_or_comment(s, "=:") != '=') {
 		parse_error(ps, "expected '[section]' or 'key = value', got '%s'", s);
 		return str;
 	}

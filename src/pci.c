@@ -106,8 +106,10 @@ int pci_func_load_details(const struct sysfs *s, struct pci_func *f)
 	r = sysfs_readlink_name(s, path, buf, sizeof(buf));
 	if (r == 0)
 		f->iommu_group = parse_group(buf);
-	if (r == 0 && f->iommu_group < 0)
+	if (r == 0 && f->iommu_group < 0) {
+		f->iommu_group = -1;
 		log_warning("%s: iommu_group link to '%s' is not a group number; treated as no group", addr, buf);
+	}
 
 	r = pci_func_read_driver(s, &f->addr, f->driver, sizeof(f->driver));
 	if (r < 0) {

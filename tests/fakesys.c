@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "fakesys.h"
+#include "pci.h"
 
 static int mkdir_p(const char *path)
 {
@@ -246,8 +247,13 @@ static int snap_one(const char *path, const struct stat *st, int flag, struct FT
 		int c;
 
 		fputs(" [", snap);
-		while (f && (c = fgetc(f)) != EOF)
-			fputc(c, snap);
+		/* one line per file, so snapshots sort and compare line by line */
+		while (f && (c = fgetc(f)) != EOF) {
+			if (c == '\n')
+				fputs("\\n", snap);
+			else
+				fputc(c, snap);
+		}
 		if (f)
 			fclose(f);
 		fputc(']', snap);
@@ -304,4 +310,58 @@ char *fakesys_read(const char *dir, const char *rel)
 		n--;
 	buf[n] = '\0';
 	return strdup(buf);
+}
+
+static int cmp_addr(const void *a, const void *b)
+{
+	return pci_addr_cmp(&((const struct pci_func *)a)->addr, &((const struct pci_func *)b)->addr);
+}
+
+int fakesys_table(const char *text, struct pci_table *t)
+{
+	char *copy = strdup(text), *line, *save = NULL;
+	int r = 0;
+
+	*t = (struct pci_table){ 0 };
+	t->v = calloc(256, sizeof(*t->v));
+	for (line = strtok_r(copy, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+		char a[64], b[64], c[64], d[64], e[64];
+		struct pci_func f = { .detailed = true, .has_override = true };
+		unsigned v, dv, cls;
+
+		while (*line == ' ' || *line == '\t')
+			line++;
+		if (!*line || *line == '#')
+			continue;
+		if (sscanf(line, "%63s %63s %63s %63s %63s", a, b, c, d, e) < 3)
+			return -EINVAL;
+		if (!strcmp(a, "@driver")) {
+			struct pci_addr addr;
+			struct pci_func *fn = NULL;
+
+			pci_addr_parse(b, false, &addr);
+			for (size_t i = 0; i < t->n; i++)
+				if (pci_addr_eq(&t->v[i].addr, &addr))
+					fn = &t->v[i];
+			if (!fn)
+				return -ENOENT;
+			snprintf(fn->driver, sizeof(fn->driver), "%s", c);
+			continue;
+		}
+		if (pci_addr_parse(b, false, &f.addr) < 0 || sscanf(c, "0x%x", &cls) != 1 ||
+		    sscanf(d, "%4x:%4x", &v, &dv) != 2 || t->n == 256) {
+			r = -EINVAL;
+			break;
+		}
+		f.class = cls;
+		f.vendor = (uint16_t)v;
+		f.device = (uint16_t)dv;
+		f.boot_vga = (int8_t)(strcmp(e, "-") ? atoi(e) : -1);
+		f.iommu_group = strcmp(a, "-") ? atoi(a) : -1;
+		t->iommu |= f.iommu_group >= 0;
+		t->v[t->n++] = f;
+	}
+	free(copy);
+	qsort(t->v, t->n, sizeof(*t->v), cmp_addr);
+	return r;
 }

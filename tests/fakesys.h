@@ -24,3 +24,7 @@ void fakesys_remove(char *dir);
 char *fakesys_snapshot(const char *dir);
 /* The contents of a file below dir, newline stripped; malloc'd, NULL if missing. */
 char *fakesys_read(const char *dir, const char *rel);
+
+struct pci_table;
+/* The same description as an in-memory table, every detail filled: selection tests need no files. */
+int fakesys_table(const char *text, struct pci_table *t);

@@ -1,0 +1,145 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-2.0-or-later
+# The whole program on fake sysfs trees: plan output against tests/expected/,
+# exit statuses, and that bad input leaves a tree byte-for-byte unchanged.
+# UPDATE_EXPECTED=1 rewrites the expected files (review the diff before committing).
+. "${TOPDIR:?}/tests/lib.sh"
+
+EXPECTED="$TOPDIR/tests/expected/plan"
+
+# topology configuration
+cases="
+skylake-gtx1070-igd-host boot_vga
+skylake-gtx1070-igd-host device-01
+skylake-gtx1070-igd-host audio-only
+turing-4fn-amd-host boot_vga
+turing-4fn-amd-host audio-only
+turing-4fn-amd-host group-bind
+turing-4fn-amd-host id-2080
+turing-4fn-amd-host exclude-ucsi
+z77-gtx1070-headless boot_vga
+z77-gtx1070-headless device-01
+"
+
+compare() { # NAME ACTUAL-FILE
+	if [ -n "${UPDATE_EXPECTED:-}" ]; then
+		mkdir -p "$EXPECTED" && cp "$2" "$EXPECTED/$1"
+	fi
+	if diff -u "$EXPECTED/$1" "$2"; then pass; else fail "plan output differs from tests/expected/plan/$1"; fi
+}
+
+echo "$cases" | while read -r topo conf; do
+	[ -n "$topo" ] || continue
+	tree=$(fake_tree "$topo")
+	# relative -c, so the file:line in messages does not depend on the checkout
+	(cd "$TOPDIR/tests/conf" && "$BINDER" --sysfs "$tree" -c "$conf.conf" --no-cmdline plan) > "$TMP/out.txt" 2>&1 ||
+		fail "plan $topo $conf exited $?"
+	compare "$topo.$conf.txt" "$TMP/out.txt"
+	(cd "$TOPDIR/tests/conf" && "$BINDER" --sysfs "$tree" -c "$conf.conf" --no-cmdline plan --json) > "$TMP/out.json" 2>&1
+	compare "$topo.$conf.json" "$TMP/out.json"
+	if command -v python3 >/dev/null; then
+		check "$topo.$conf.json is JSON" python3 -m json.tool "$TMP/out.json" >/dev/null
+	fi
+	echo "$passes $failures" > "$TMP/counts"
+done
+read -r passes failures < "$TMP/counts"
+
+tree=$(fake_tree turing-4fn-amd-host)
+conf="$TOPDIR/tests/conf/boot_vga.conf"
+
+# Options before or after the command mean the same.
+"$BINDER" --sysfs "$tree" -c "$conf" --no-cmdline plan --json > "$TMP/a"
+"$BINDER" plan --json --sysfs "$tree" --no-cmdline -c "$conf" > "$TMP/b"
+"$BINDER" --json -c "$conf" --no-cmdline --sysfs "$tree" > "$TMP/c"
+check "options after the command" cmp -s "$TMP/a" "$TMP/b"
+check "plan is the default command" cmp -s "$TMP/a" "$TMP/c"
+
+# No configuration and nothing on the command line: nothing to do, and it says so.
+echo "ro quiet" > "$TMP/cmdline"
+out=$("$BINDER" --sysfs "$tree" -c "$TMP/none.conf" --cmdline "$TMP/cmdline" plan 2>&1)
+check "missing config exits 0" [ $? -eq 0 ]
+check "missing config: nothing to do" test "$out" = "notice: nothing to do: no device, id or policy = boot_vga in the configuration and no vfio_binder.* parameters
+nothing to bind"
+
+# The command line alone is enough, and the kill switch beats the config.
+echo "ro vfio_binder.device=2d:00.0 quiet" > "$TMP/cmdline"
+out=$("$BINDER" --sysfs "$tree" -c "$TMP/none.conf" --cmdline "$TMP/cmdline" plan --json)
+check "vfio_binder.device= alone binds the slot" test "$(echo "$out" | grep -c '"reason"')" -eq 4
+echo "ro vfio_binder=off" > "$TMP/cmdline"
+out=$("$BINDER" --sysfs "$tree" -c "$conf" --cmdline "$TMP/cmdline" plan)
+check "kill switch" test "$out" = "notice: policy off: kill switch vfio_binder=off on the kernel command line; nothing is bound and no driver is loaded
+nothing to bind"
+
+# bind: a bad configuration writes nothing at all, and says where.
+before=$(snapshot "$tree")
+"$BINDER" --sysfs "$tree" -c "$TOPDIR/tests/conf/bad.conf" --no-cmdline bind > "$TMP/out" 2>&1
+check "bad config exits 2" [ $? -eq 2 ]
+check "bad config names file and line" grep -q "tests/conf/bad.conf:2: unknown policy 'bootvga' (expected list, boot_vga or off)" "$TMP/out"
+check "every error is reported" grep -q "bad.conf:5: invalid PCI address '0000:01:00.8'" "$TMP/out"
+check "bad config: nothing written" grep -q "configuration error: nothing written" "$TMP/out"
+check "bad config leaves the tree byte-for-byte unchanged" test "$before" = "$(snapshot "$tree")"
+
+# A bad command line is reported and ignored: the boot goes on with the config.
+echo "vfio_binder.policy=bootvga vfio_binder.device=zz" > "$TMP/cmdline"
+"$BINDER" --sysfs "$tree" -c "$conf" --cmdline "$TMP/cmdline" bind --no-load > "$TMP/out" 2>&1
+check "bad command line is not fatal" [ $? -eq 0 ]
+check "bad command line is reported" grep -q "kernel command line: vfio_binder.policy=bootvga: unknown policy" "$TMP/out"
+check "bind reports each function" grep -q "0000:2d:00.3 \[10de:1ad9\] -> vfio-pci (companion of 0000:2d:00.0; override set, driver not loaded)" "$TMP/out"
+check "bind wrote the override" grep -qx vfio-pci "$tree/bus/pci/devices/0000:2d:00.3/driver_override"
+check "the host GPU keeps no override" grep -qx '(null)' "$tree/bus/pci/devices/0000:2e:00.0/driver_override"
+check "--no-load: nothing probed" test ! -s "$tree/bus/pci/drivers_probe"
+# Twice is the same as once.
+before=$(snapshot "$tree")
+"$BINDER" --sysfs "$tree" -c "$conf" --no-cmdline bind --no-load > "$TMP/out" 2>&1
+check "bind is idempotent" test "$before" = "$(snapshot "$tree")"
+
+# bind without --no-load on a fake tree: nothing is loaded into this kernel, the probe is still asked for.
+tree=$(fake_tree skylake-gtx1070-igd-host)
+"$BINDER" --sysfs "$tree" -c "$conf" --no-cmdline bind > "$TMP/out" 2>&1
+check "bind on a fake tree exits 0" [ $? -eq 0 ]
+check "fake tree: module not loaded" grep -q "not loading vfio-pci: $tree is not the running kernel's sysfs" "$TMP/out"
+check "drivers_probe received exactly the plan" test "$(cat "$tree/bus/pci/drivers_probe")" = "0000:01:00.0
+0000:01:00.1"
+
+# Partial failure: the native driver holds the audio function and unbind = no.
+tree=$(fake_tree skylake-gtx1070-igd-host "@driver 0000:01:00.1 snd_hda_intel")
+"$BINDER" --sysfs "$tree" -c "$conf" --no-cmdline bind --no-load > "$TMP/out" 2>&1
+check "partial failure exits 1" [ $? -eq 1 ]
+check "partial failure names the driver and the setting" grep -q "0000:01:00.1 \[10de:10f0\]: bound to snd_hda_intel, not taken: set unbind = yes" "$TMP/out"
+
+# --dry-run changes nothing.
+tree=$(fake_tree turing-4fn-amd-host)
+before=$(snapshot "$tree")
+"$BINDER" --sysfs "$tree" -c "$conf" --no-cmdline bind --dry-run > "$TMP/out" 2>&1
+check "dry run exits 0" [ $? -eq 0 ]
+check "dry run changes nothing" test "$before" = "$(snapshot "$tree")"
+check "dry run lists the writes" grep -q "would write \"vfio-pci\" to $tree/bus/pci/devices/0000:2d:00.2/driver_override" "$TMP/out"
+
+# Usage errors.
+"$BINDER" frobnicate > "$TMP/out" 2>&1
+check "unknown command exits 2" [ $? -eq 2 ]
+check "unknown command is named" grep -q "unknown command 'frobnicate' (expected plan or bind)" "$TMP/out"
+"$BINDER" --frobnicate > /dev/null 2>&1
+check "unknown option exits 2" [ $? -eq 2 ]
+"$BINDER" --log=syslog > "$TMP/out" 2>&1
+check "bad --log exits 2" [ $? -eq 2 ]
+"$BINDER" --sysfs "$TMP/nonexistent" -c "$conf" --no-cmdline plan > "$TMP/out" 2>&1
+check "missing sysfs root exits 2" [ $? -eq 2 ]
+check "missing sysfs root is named" grep -q "cannot open the sysfs root $TMP/nonexistent: No such file or directory" "$TMP/out"
+check "--help lists the commands" sh -c "'$BINDER' --help | grep -q '^  bind '"
+check "--version" sh -c "'$BINDER' --version | grep -q '^vfio-binder '"
+
+# Not root, with a tree mounted on /sys in a private namespace: bind refuses.
+if [ "$(id -u)" = 0 ] && command -v unshare >/dev/null && command -v setpriv >/dev/null; then
+	tree=$(fake_tree skylake-gtx1070-igd-host)
+	chmod -R a+rX "$TMP"
+	cp "$conf" "$TMP/ns.conf" && chmod 644 "$TMP/ns.conf"
+	unshare -m sh -c "mount --bind '$tree' /sys && setpriv --reuid=65534 --regid=65534 --clear-groups '$BINDER' -c '$TMP/ns.conf' --no-cmdline bind" > "$TMP/out" 2>&1
+	check "bind as non-root exits 2" [ $? -eq 2 ]
+	check "bind as non-root says why" grep -q "bind writes to /sys and must run as root" "$TMP/out"
+	check "bind as non-root wrote nothing" grep -qx '(null)' "$tree/bus/pci/devices/0000:01:00.0/driver_override"
+elif [ -n "${VFIO_BINDER_REQUIRE_ALL:-}" ]; then
+	fail "the non-root test needs root, unshare and setpriv"
+fi
+
+finish
