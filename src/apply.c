@@ -89,6 +89,8 @@ int apply_plan(const struct sysfs *s, struct pci_table *t, const struct plan *pl
 
 		if (plan->v[i].action != PLAN_BIND)
 			continue;
+		if (o->slot && !pci_addr_same_slot(o->slot, &f->addr))
+			continue;
 		if (!f->detailed)
 			pci_func_load_details(s, f);
 		st[i] = take_function(s, o, p, f, pci_addr_fmt(&f->addr, addr));
@@ -132,6 +134,8 @@ int apply_plan(const struct sysfs *s, struct pci_table *t, const struct plan *pl
 
 		if (plan->v[i].action != PLAN_BIND)
 			continue;
+		if (o->slot && !pci_addr_same_slot(o->slot, &f->addr))
+			continue;
 		pci_addr_fmt(&f->addr, addr);
 		drv[0] = '\0';
 		if (st[i] == F_FAILED) {
@@ -171,4 +175,32 @@ int apply_plan(const struct sysfs *s, struct pci_table *t, const struct plan *pl
 			memcpy(f->driver, drv, sizeof(drv));
 	}
 	return failed;
+}
+
+int bind_pass(const struct sysfs *s, const struct policy *p, const struct apply_opts *o)
+{
+	struct pci_table t;
+	struct plan plan;
+	struct pci_scan scan;
+	int r;
+
+	plan_scan_needs(p, &scan);
+	r = pci_table_load(s, &scan, &t);
+	if (r < 0) {
+		log_error("cannot list %s/bus/pci/devices: %s", s->path, strerror(-r));
+		return r;
+	}
+	r = plan_build(&t, p, &plan);
+	if (r < 0) {
+		log_error("cannot build the plan: %s", strerror(-r));
+		pci_table_free(&t);
+		return r;
+	}
+	/* A device that appears later needs no repeat of the machine-wide notes. */
+	for (size_t i = 0; !o->slot && i < plan.n_notes; i++)
+		log_full(plan.notes[i].prio, "%s", plan.notes[i].text);
+	r = apply_plan(s, &t, &plan, o);
+	plan_free(&plan);
+	pci_table_free(&t);
+	return r;
 }

@@ -15,6 +15,7 @@ struct apply_opts {
 	FILE *out;
 	modload_fn load_fn;
 	void *load_data;
+	const struct pci_addr *slot;	/* only the functions of this slot (a device that appeared) */
 };
 
 /*
@@ -25,3 +26,9 @@ struct apply_opts {
  * (0: everything as planned), or a negative errno.
  */
 int apply_plan(const struct sysfs *s, struct pci_table *t, const struct plan *plan, const struct apply_opts *o);
+
+/*
+ * A whole bind: read the PCI functions, plan, log the plan's notes, apply.
+ * Same return as apply_plan.
+ */
+int bind_pass(const struct sysfs *s, const struct policy *p, const struct apply_opts *o);

@@ -16,6 +16,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "cmdline.h"
 #include "conf.h"
 #include "log.h"
 #include "macro.h"
@@ -407,4 +408,22 @@ int config_load(struct policy *p, const char *path)
 		}
 	}
 	return config_parse(p, path, buf, len);
+}
+
+int config_load_all(struct policy *p, const char *path, const char *cmdline_path)
+{
+	struct policy np;
+	int r;
+
+	policy_init(&np);
+	r = config_load(&np, path);
+	if (r == -ENOENT)
+		log_debug("%s: not found; using defaults and the kernel command line", path);
+	else if (r < 0)
+		return r;
+	if (cmdline_path)
+		cmdline_load(&np, cmdline_path);
+	policy_free(p);
+	*p = np;
+	return 0;
 }

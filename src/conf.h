@@ -18,3 +18,10 @@
 int config_load(struct policy *p, const char *path);
 /* The same on a buffer already in memory; name is used in messages. */
 int config_parse(struct policy *p, const char *name, const char *data, size_t len);
+
+/*
+ * The whole policy: the file (a missing one is fine), then the vfio_binder.*
+ * parameters of cmdline_path (NULL: none). Returns < 0 only for a bad file,
+ * leaving p as it was, so a daemon can keep its old policy.
+ */
+int config_load_all(struct policy *p, const char *path, const char *cmdline_path);

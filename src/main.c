@@ -64,27 +64,6 @@ static void help(void)
 	       SYSCONFDIR "/vfio.conf", EXIT_PARTIAL, EXIT_USAGE);
 }
 
-static int load_policy(struct policy *p)
-{
-	int r;
-
-	policy_init(p);
-	r = config_load(p, arg_config);
-	if (r == -ENOENT)
-		log_debug("%s: not found; using defaults and the command line", arg_config);
-	else if (r < 0)
-		return r;
-	if (!arg_no_cmdline)
-		cmdline_load(p, arg_cmdline);
-	return 0;
-}
-
-static void log_notes(const struct plan *plan)
-{
-	for (size_t i = 0; i < plan->n_notes; i++)
-		log_full(plan->notes[i].prio, "%s", plan->notes[i].text);
-}
-
 /* The fake-tree stand-in for libkmod: the running kernel's modules have nothing to do with it. */
 static int no_modload(void *userdata, const char *module, const char *options)
 {
@@ -102,9 +81,9 @@ static int run(const char *cmd)
 	bool bind = streq(cmd, "bind");
 	int r, ret = EXIT_USAGE;
 
-	if (load_policy(&p) < 0) {
+	policy_init(&p);
+	if (config_load_all(&p, arg_config, arg_no_cmdline ? NULL : arg_cmdline) < 0) {
 		log_error("configuration error: %s", bind ? "nothing written" : "no plan");
-		policy_free(&p);
 		return EXIT_USAGE;
 	}
 	r = sysfs_open(&s, arg_sysfs);
@@ -116,7 +95,22 @@ static int run(const char *cmd)
 		log_error("bind writes to /sys and must run as root; 'vfio-binder plan' shows what it would do");
 		goto out;
 	}
-	log_open(arg_log, s.real && bind && !arg_dry_run);
+
+	if (bind && !arg_dry_run) {
+		struct apply_opts o = {
+			.load = p.load && !arg_no_load,
+			.out = stdout,
+			.load_fn = s.real ? modload : no_modload,
+			.load_data = s.path,
+		};
+
+		log_open(arg_log, s.real);
+		r = bind_pass(&s, &p, &o);
+		if (r > 0)
+			log_warning("%d planned function%s did not end on %s", r, r == 1 ? "" : "s", p.driver);
+		ret = r == 0 ? EXIT_SUCCESS : r > 0 ? EXIT_PARTIAL : EXIT_USAGE;
+		goto out;
+	}
 
 	plan_scan_needs(&p, &scan);
 	r = pci_table_load(&s, &scan, &t);
@@ -129,31 +123,16 @@ static int run(const char *cmd)
 		log_error("cannot build the plan: %s", strerror(-r));
 		goto out;
 	}
-
-	if (!bind || arg_dry_run) {
-		if (arg_json)
-			plan_print_json(stdout, &t, &plan);
-		else
-			plan_print(stdout, &t, &plan);
-		if (!bind)
-			ret = EXIT_SUCCESS;
-	} else {
-		log_notes(&plan);
-	}
+	if (arg_json)
+		plan_print_json(stdout, &t, &plan);
+	else
+		plan_print(stdout, &t, &plan);
+	ret = EXIT_SUCCESS;
 	if (bind) {
-		struct apply_opts o = {
-			.dry_run = arg_dry_run,
-			.load = p.load && !arg_no_load,
-			.out = stdout,
-			.load_fn = s.real ? modload : no_modload,
-			.load_data = s.path,
-		};
+		struct apply_opts o = { .dry_run = true, .load = p.load && !arg_no_load, .out = stdout };
 
 		fflush(stdout);
-		r = apply_plan(&s, &t, &plan, &o);
-		ret = r == 0 ? EXIT_SUCCESS : r > 0 ? EXIT_PARTIAL : EXIT_USAGE;
-		if (r > 0)
-			log_warning("%d of %zu planned functions did not end on %s", r, plan.n_bind, p.driver);
+		ret = apply_plan(&s, &t, &plan, &o) < 0 ? EXIT_USAGE : EXIT_SUCCESS;
 	}
 out:
 	plan_free(&plan);
