@@ -9,8 +9,9 @@
 #include <unistd.h>
 
 #include "apply.h"
-#include "cmdline.h"
 #include "conf.h"
+#include "hwdb.h"
+#include "list.h"
 #include "log.h"
 #include "macro.h"
 #include "modload.h"
@@ -27,8 +28,9 @@
 static const char *arg_config = SYSCONFDIR "/vfio.conf";
 static const char *arg_sysfs = "/sys";
 static const char *arg_cmdline = "/proc/cmdline";
-static bool arg_no_cmdline, arg_json, arg_dry_run, arg_no_load;
+static bool arg_no_cmdline, arg_json, arg_dry_run, arg_no_load, arg_numeric;
 static enum log_target arg_log = LOG_TARGET_AUTO;
+static struct list_filter arg_filter = { .group = -1 };
 
 static void help(void)
 {
@@ -39,15 +41,21 @@ static void help(void)
 	       "Commands:\n"
 	       "  plan               print what bind would do, and why (the default)\n"
 	       "  bind               write driver_override, load the driver, probe, verify\n"
+	       "  list               every PCI function by IOMMU group, with names and the plan\n"
+	       "  status             what is bound now against the plan; exit 0 only if all match\n"
 	       "\n"
 	       "Options:\n"
 	       "  -c, --config FILE  configuration file (default %s)\n"
 	       "      --sysfs DIR    sysfs root (default /sys); a fake tree for tests\n"
 	       "      --cmdline FILE kernel command line (default /proc/cmdline)\n"
 	       "      --no-cmdline   ignore vfio_binder.* parameters\n"
-	       "      --json         plan as JSON\n"
+	       "      --json         output as JSON (plan, list, status)\n"
 	       "  -n, --dry-run      bind: print the plan and the writes, change nothing\n"
 	       "      --no-load      bind: write the overrides only; no module load, no probe\n"
+	       "      --gpus         list: display functions and their slots only\n"
+	       "      --group N      list: IOMMU group N only\n"
+	       "      --device ADDR  list: this function only\n"
+	       "      --numeric      list: IDs only, no names from the hardware database\n"
 	       "      --log=TARGET   auto (default), stderr or kmsg\n"
 	       "  -v, --verbose      more messages\n"
 	       "  -q, --quiet        only warnings and errors\n"
@@ -58,7 +66,8 @@ static void help(void)
 	       "  .companions=, .group=, .unbind=, .require_iommu=, .load=, and the lists\n"
 	       "  .device=, .id=, .exclude= (comma-separated, added to the configuration's).\n"
 	       "\n"
-	       "Exit status: 0 everything as planned; %d some functions did not end on the driver;\n"
+	       "Exit status: 0 everything as planned (status: everything bound as planned);\n"
+	       "  %d some functions did not end on the driver (status: not all bound);\n"
 	       "  %d usage or configuration error, nothing written.\n"
 	       "See vfio-binder(8) and vfio.conf(5).\n",
 	       SYSCONFDIR "/vfio.conf", EXIT_PARTIAL, EXIT_USAGE);
@@ -78,7 +87,7 @@ static int run(const char *cmd)
 	struct pci_table t = { 0 };
 	struct plan plan = { 0 };
 	struct pci_scan scan;
-	bool bind = streq(cmd, "bind");
+	bool bind = streq(cmd, "bind"), list = streq(cmd, "list"), status = streq(cmd, "status");
 	int r, ret = EXIT_USAGE;
 
 	policy_init(&p);
@@ -113,6 +122,8 @@ static int run(const char *cmd)
 	}
 
 	plan_scan_needs(&p, &scan);
+	/* list and status show what is bound now, so they read every detail */
+	scan.all |= list || status;
 	r = pci_table_load(&s, &scan, &t);
 	if (r < 0) {
 		log_error("cannot list %s/bus/pci/devices: %s", arg_sysfs, strerror(-r));
@@ -121,6 +132,18 @@ static int run(const char *cmd)
 	r = plan_build(&t, &p, &plan);
 	if (r < 0) {
 		log_error("cannot build the plan: %s", strerror(-r));
+		goto out;
+	}
+	if (list) {
+		struct hwdb *names = arg_numeric ? NULL : hwdb_open();
+
+		list_print(stdout, &t, &plan, &arg_filter, names, arg_json);
+		hwdb_close(names);
+		ret = EXIT_SUCCESS;
+		goto out;
+	}
+	if (status) {
+		ret = status_print(stdout, &t, &plan, arg_json) ? EXIT_PARTIAL : EXIT_SUCCESS;
 		goto out;
 	}
 	if (arg_json)
@@ -145,7 +168,8 @@ out:
 
 int main(int argc, char *argv[])
 {
-	enum { ARG_SYSFS = 0x100, ARG_CMDLINE, ARG_NO_CMDLINE, ARG_JSON, ARG_NO_LOAD, ARG_LOG };
+	enum { ARG_SYSFS = 0x100, ARG_CMDLINE, ARG_NO_CMDLINE, ARG_JSON, ARG_NO_LOAD, ARG_LOG, ARG_GPUS, ARG_GROUP,
+	       ARG_DEVICE, ARG_NUMERIC };
 	static const struct option options[] = {
 		{ "config", required_argument, NULL, 'c' },
 		{ "sysfs", required_argument, NULL, ARG_SYSFS },
@@ -155,6 +179,10 @@ int main(int argc, char *argv[])
 		{ "dry-run", no_argument, NULL, 'n' },
 		{ "no-load", no_argument, NULL, ARG_NO_LOAD },
 		{ "log", required_argument, NULL, ARG_LOG },
+		{ "gpus", no_argument, NULL, ARG_GPUS },
+		{ "group", required_argument, NULL, ARG_GROUP },
+		{ "device", required_argument, NULL, ARG_DEVICE },
+		{ "numeric", no_argument, NULL, ARG_NUMERIC },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "quiet", no_argument, NULL, 'q' },
 		{ "help", no_argument, NULL, 'h' },
@@ -193,6 +221,32 @@ int main(int argc, char *argv[])
 				return EXIT_USAGE;
 			}
 			break;
+		case ARG_GPUS:
+			arg_filter.gpus = true;
+			break;
+		case ARG_GROUP: {
+			char *end;
+			long g;
+
+			errno = 0;
+			g = strtol(optarg, &end, 10);
+			if (errno || end == optarg || *end || g < 0 || g > 0x7fffffff) {
+				log_error("invalid --group '%s' (expected an IOMMU group number)", optarg);
+				return EXIT_USAGE;
+			}
+			arg_filter.group = (int)g;
+			break;
+		}
+		case ARG_DEVICE:
+			if (pci_addr_parse(optarg, true, &arg_filter.device) < 0) {
+				log_error("invalid --device '%s' (expected DDDD:BB:DD.F or BB:DD.F)", optarg);
+				return EXIT_USAGE;
+			}
+			arg_filter.has_device = true;
+			break;
+		case ARG_NUMERIC:
+			arg_numeric = true;
+			break;
 		case 'v':
 			log_set_max_level(LOG_DEBUG);
 			break;
@@ -216,8 +270,8 @@ int main(int argc, char *argv[])
 		log_error("unexpected argument '%s'; try 'vfio-binder --help'", argv[optind]);
 		return EXIT_USAGE;
 	}
-	if (!streq(cmd, "plan") && !streq(cmd, "bind")) {
-		log_error("unknown command '%s' (expected plan or bind); try 'vfio-binder --help'", cmd);
+	if (!streq(cmd, "plan") && !streq(cmd, "bind") && !streq(cmd, "list") && !streq(cmd, "status")) {
+		log_error("unknown command '%s' (expected plan, bind, list or status); try 'vfio-binder --help'", cmd);
 		return EXIT_USAGE;
 	}
 	return run(cmd);

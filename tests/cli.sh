@@ -5,7 +5,7 @@
 # UPDATE_EXPECTED=1 rewrites the expected files (review the diff before committing).
 . "${TOPDIR:?}/tests/lib.sh"
 
-EXPECTED="$TOPDIR/tests/expected/plan"
+EXPECTED="$TOPDIR/tests/expected"
 
 # topology configuration
 cases="
@@ -23,9 +23,9 @@ z77-gtx1070-headless device-01
 
 compare() { # NAME ACTUAL-FILE
 	if [ -n "${UPDATE_EXPECTED:-}" ]; then
-		mkdir -p "$EXPECTED" && cp "$2" "$EXPECTED/$1"
+		mkdir -p "$(dirname "$EXPECTED/$1")" && cp "$2" "$EXPECTED/$1"
 	fi
-	if diff -u "$EXPECTED/$1" "$2"; then pass; else fail "plan output differs from tests/expected/plan/$1"; fi
+	if diff -u "$EXPECTED/$1" "$2"; then pass; else fail "output differs from tests/expected/$1"; fi
 }
 
 echo "$cases" | while read -r topo conf; do
@@ -34,9 +34,9 @@ echo "$cases" | while read -r topo conf; do
 	# relative -c, so the file:line in messages does not depend on the checkout
 	(cd "$TOPDIR/tests/conf" && "$BINDER" --sysfs "$tree" -c "$conf.conf" --no-cmdline plan) > "$TMP/out.txt" 2>&1 ||
 		fail "plan $topo $conf exited $?"
-	compare "$topo.$conf.txt" "$TMP/out.txt"
+	compare "plan/$topo.$conf.txt" "$TMP/out.txt"
 	(cd "$TOPDIR/tests/conf" && "$BINDER" --sysfs "$tree" -c "$conf.conf" --no-cmdline plan --json) > "$TMP/out.json" 2>&1
-	compare "$topo.$conf.json" "$TMP/out.json"
+	compare "plan/$topo.$conf.json" "$TMP/out.json"
 	if command -v python3 >/dev/null; then
 		check "$topo.$conf.json is JSON" python3 -m json.tool "$TMP/out.json" >/dev/null
 	fi
@@ -115,10 +115,70 @@ check "dry run exits 0" [ $? -eq 0 ]
 check "dry run changes nothing" test "$before" = "$(snapshot "$tree")"
 check "dry run lists the writes" grep -q "would write \"vfio-pci\" to $tree/bus/pci/devices/0000:2d:00.2/driver_override" "$TMP/out"
 
+# list and status on every topology, against tests/expected/.
+for topo in skylake-gtx1070-igd-host turing-4fn-amd-host z77-gtx1070-headless; do
+	tree=$(fake_tree "$topo")
+	for run in "list/$topo.txt:list --numeric" "list/$topo.json:list --numeric --json" \
+		"status/$topo.txt:status" "status/$topo.json:status --json"; do
+		# shellcheck disable=SC2086 # the command and its options
+		(cd "$TOPDIR/tests/conf" && "$BINDER" --sysfs "$tree" -c boot_vga.conf --no-cmdline ${run#*:}) > "$TMP/out" 2>&1
+		echo "exit $?" >> "$TMP/out"
+		compare "${run%%:*}" "$TMP/out"
+	done
+done
+
+# status follows what happens: overrides written, then the driver bound.
+tree=$(fake_tree skylake-gtx1070-igd-host "@driver 0000:00:02.0 i915")
+"$BINDER" --sysfs "$tree" -c "$conf" --no-cmdline bind --no-load > /dev/null 2>&1
+"$BINDER" --sysfs "$tree" -c "$conf" --no-cmdline status > "$TMP/out" 2>&1
+check "status after the overrides exits 1" [ $? -eq 1 ]
+check "status: not bound yet" grep -q "^0000:01:00.0 \[10de:1b81\] not bound (boot_vga policy)" "$TMP/out"
+mkdir -p "$tree/bus/pci/drivers/vfio-pci" "$tree/bus/pci/drivers/snd_hda_intel"
+ln -s ../../../bus/pci/drivers/vfio-pci "$tree/devices/pci0000:00/0000:01:00.0/driver"
+ln -s ../../../bus/pci/drivers/snd_hda_intel "$tree/devices/pci0000:00/0000:01:00.1/driver"
+"$BINDER" --sysfs "$tree" -c "$conf" --no-cmdline status > "$TMP/out" 2>&1
+check "status names the other driver" grep -q "^0000:01:00.1 \[10de:10f0\] bound to snd_hda_intel (companion of 0000:01:00.0)" "$TMP/out"
+check "status: ok" grep -q "^0000:01:00.0 \[10de:1b81\] ok (boot_vga policy)" "$TMP/out"
+rm "$tree/devices/pci0000:00/0000:01:00.1/driver"
+ln -s ../../../bus/pci/drivers/vfio-pci "$tree/devices/pci0000:00/0000:01:00.1/driver"
+"$BINDER" --sysfs "$tree" -c "$conf" --no-cmdline status --json > "$TMP/out" 2>&1
+check "status exits 0 when everything is bound" [ $? -eq 0 ]
+check "status --json ok" grep -q '"ok": true' "$TMP/out"
+"$BINDER" --sysfs "$tree" -c "$conf" --no-cmdline list --numeric --group 1 > "$TMP/out" 2>&1
+check "list: the group is viable once bound" grep -q "verdict: viable for a guest" "$TMP/out"
+check "list shows the driver and override" grep -q "0000:01:00.0 \[0300\] VGA compatible controller: \[10de:1b81\] driver=vfio-pci override=vfio-pci  -> bind: boot_vga policy" "$TMP/out"
+check "list shows the boot VGA" sh -c "'$BINDER' --sysfs '$tree' -c '$conf' --no-cmdline list --numeric --group 2 | grep -q 'driver=i915 boot_vga  -> skip'"
+
+# Filters.
+tree=$(fake_tree turing-4fn-amd-host)
+out=$("$BINDER" --sysfs "$tree" -c "$conf" --no-cmdline list --numeric --gpus | grep -c '^  0000')
+check "--gpus: the six functions of the two GPU slots" test "$out" -eq 6
+out=$("$BINDER" --sysfs "$tree" -c "$conf" --no-cmdline list --numeric --device 2d:00.3 | grep -c '^  0000')
+check "--device: one function" test "$out" -eq 1
+out=$("$BINDER" --sysfs "$tree" -c "$conf" --no-cmdline list --numeric --group 14 --json | grep -c '"address"')
+check "--group 14: four functions" test "$out" -eq 4
+"$BINDER" --sysfs "$tree" list --group x > /dev/null 2>&1
+check "bad --group exits 2" [ $? -eq 2 ]
+"$BINDER" --sysfs "$tree" list --device ../01:00.0 > "$TMP/out" 2>&1
+check "bad --device exits 2" [ $? -eq 2 ]
+
+# Names from the udev hardware database: a known ID, and an unknown one shown by its IDs alone.
+if [ -e /usr/lib/udev/hwdb.bin ] || [ -e /lib/udev/hwdb.bin ] || [ -e /etc/udev/hwdb.bin ]; then
+	tree=$(fake_tree skylake-gtx1070-igd-host)
+	printf '%s\n' '- 0000:00:05.0 0x030000 1234:fedc 0 unknown' > "$TMP/unknown.txt"
+	"$MKFAKESYS" "$TMP/unknown.txt" "$TMP/unknown"
+	check "hwdb: a known ID gets its names" sh -c "'$BINDER' --sysfs '$tree' -c '$conf' --no-cmdline list --device 01:00.0 | grep -q 'VGA compatible controller: NVIDIA Corporation GP104 \[GeForce GTX 1070\] \[10de:1b81\]'"
+	check "hwdb: names in JSON" sh -c "'$BINDER' --sysfs '$tree' -c '$conf' --no-cmdline list --json | grep -q '\"vendor_name\": \"NVIDIA Corporation\", \"device_name\": \"GP104 \[GeForce GTX 1070\]\"'"
+	check "hwdb: an unknown ID is shown alone" sh -c "'$BINDER' --sysfs '$TMP/unknown' --no-cmdline -c '$conf' list | grep -q '^  0000:00:05.0 \[0300\] VGA compatible controller: \[1234:fedc\]  -> skip'"
+	check "no IOMMU: a flat list, with a note" sh -c "'$BINDER' --sysfs '$TMP/unknown' --no-cmdline -c '$conf' list | grep -q '^No IOMMU groups'"
+elif [ -n "${VFIO_BINDER_REQUIRE_ALL:-}" ]; then
+	fail "no udev hardware database (install udev) for the name lookup tests"
+fi
+
 # Usage errors.
 "$BINDER" frobnicate > "$TMP/out" 2>&1
 check "unknown command exits 2" [ $? -eq 2 ]
-check "unknown command is named" grep -q "unknown command 'frobnicate' (expected plan or bind)" "$TMP/out"
+check "unknown command is named" grep -q "unknown command 'frobnicate' (expected plan, bind, list or status)" "$TMP/out"
 "$BINDER" --frobnicate > /dev/null 2>&1
 check "unknown option exits 2" [ $? -eq 2 ]
 "$BINDER" --log=syslog > "$TMP/out" 2>&1

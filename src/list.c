@@ -1,0 +1,335 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * The two questions every passthrough guide answers with shell loops over
+ * /sys/kernel/iommu_groups and lspci: which group is my GPU in, and is it
+ * bound to vfio-pci now.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "list.h"
+#include "macro.h"
+#include "output.h"
+
+/* The plan entry of each function, or NULL. */
+static const struct plan_entry **entries_by_func(const struct pci_table *t, const struct plan *plan)
+{
+	const struct plan_entry **by = calloc(t->n + 1, sizeof(*by));
+
+	if (!by)
+		return NULL;
+	for (size_t i = 0; i < plan->n; i++)
+		by[plan->v[i].func] = &plan->v[i];
+	return by;
+}
+
+static bool shown(const struct pci_table *t, size_t i, const struct list_filter *flt)
+{
+	const struct pci_func *f = &t->v[i];
+
+	if (flt->group >= 0 && f->iommu_group != flt->group)
+		return false;
+	if (flt->has_device && !pci_addr_eq(&flt->device, &f->addr))
+		return false;
+	if (flt->gpus) {
+		for (size_t j = 0; j < t->n; j++)
+			if (pci_addr_same_slot(&t->v[j].addr, &f->addr) && pci_class_is_display(t->v[j].class))
+				return true;
+		return false;
+	}
+	return true;
+}
+
+/*
+ * A group can go to a guest when every endpoint in it is selected or already
+ * on the driver; bridges do not count. Returns the first one in the way.
+ */
+static size_t group_blocker(const struct pci_table *t, const struct plan_entry **by, const char *driver, int g,
+			    size_t from)
+{
+	for (size_t j = from; j < t->n; j++) {
+		const struct pci_func *f = &t->v[j];
+
+		if (f->iommu_group != g || pci_class_is_bridge(f->class))
+			continue;
+		if ((by[j] && by[j]->action == PLAN_BIND) || streq(f->driver, driver))
+			continue;
+		return j;
+	}
+	return SIZE_MAX;
+}
+
+/* The group holds a function the policy selects (or selected, then refused for the group). */
+static bool group_in_plan(const struct pci_table *t, const struct plan_entry **by, int g)
+{
+	for (size_t j = 0; j < t->n; j++)
+		if (t->v[j].iommu_group == g && by[j] &&
+		    (by[j]->action == PLAN_BIND || !strncmp(by[j]->reason, "IOMMU group", 11)))
+			return true;
+	return false;
+}
+
+static void names_of(struct hwdb *names, const struct pci_func *f, const char **vn, const char **dn)
+{
+	*vn = *dn = NULL;
+	if (names)
+		hwdb_pci_names(names, f->vendor, f->device, vn, dn);
+}
+
+static void func_line(FILE *out, const struct pci_func *f, const struct plan_entry *e, struct hwdb *names)
+{
+	char addr[PCI_ADDR_STRLEN];
+	const char *vn, *dn;
+
+	fprintf(out, "  %s [%04x] %s: ", pci_addr_fmt(&f->addr, addr),
+		f->class == PCI_CLASS_UNKNOWN ? 0xffffu : f->class >> 8, pci_class_name(f->class));
+	names_of(names, f, &vn, &dn);
+	if (vn)
+		fprintf(out, "%s %s ", vn, dn ? dn : "Device");
+	fprintf(out, "[%04x:%04x]", f->vendor, f->device);
+	if (f->driver[0])
+		fprintf(out, " driver=%s", f->driver);
+	if (f->override[0])
+		fprintf(out, " override=%s", f->override);
+	if (f->boot_vga == 1)
+		fputs(" boot_vga", out);
+	if (e)
+		fprintf(out, "  -> %s: %s", e->action == PLAN_BIND ? "bind" : "skip", e->reason);
+	fputc('\n', out);
+}
+
+static void verdict_line(FILE *out, const struct pci_table *t, const struct plan_entry **by, const char *driver, int g)
+{
+	char addr[PCI_ADDR_STRLEN];
+	size_t b = group_blocker(t, by, driver, g, 0);
+	const char *sep = "";
+
+	if (!group_in_plan(t, by, g))
+		return;
+	if (b == SIZE_MAX) {
+		fprintf(out, "  verdict: viable for a guest: every endpoint is selected or on %s\n", driver);
+		return;
+	}
+	fputs("  verdict: not viable for a guest: in the way: ", out);
+	for (; b != SIZE_MAX; b = group_blocker(t, by, driver, g, b + 1)) {
+		const struct pci_func *f = &t->v[b];
+
+		fprintf(out, "%s%s (%s)", sep, pci_addr_fmt(&f->addr, addr), f->driver[0] ? f->driver : "no driver");
+		sep = ", ";
+	}
+	fputc('\n', out);
+}
+
+static int cmp_group(const void *a, const void *b)
+{
+	int x = *(const int *)a, y = *(const int *)b;
+
+	return (x > y) - (x < y);
+}
+
+/* The distinct groups of the shown functions, in numeric order; -1 for "no group" last. */
+static size_t groups_of(const struct pci_table *t, const struct list_filter *flt, int *groups)
+{
+	size_t n = 0;
+
+	for (size_t i = 0; i < t->n; i++) {
+		bool seen = false;
+
+		if (!shown(t, i, flt))
+			continue;
+		for (size_t k = 0; k < n && !seen; k++)
+			seen = groups[k] == t->v[i].iommu_group;
+		if (!seen)
+			groups[n++] = t->v[i].iommu_group;
+	}
+	qsort(groups, n, sizeof(*groups), cmp_group);
+	if (n && groups[0] == -1) {
+		memmove(groups, groups + 1, (n - 1) * sizeof(*groups));
+		groups[n - 1] = -1;
+	}
+	return n;
+}
+
+static void json_or_null(FILE *out, const char *s)
+{
+	if (s && *s)
+		json_string(out, s);
+	else
+		fputs("null", out);
+}
+
+static void func_json(FILE *out, const struct pci_func *f, const struct plan_entry *e, struct hwdb *names)
+{
+	char addr[PCI_ADDR_STRLEN];
+	const char *vn, *dn;
+
+	names_of(names, f, &vn, &dn);
+	fprintf(out, "{\"address\": \"%s\", \"class\": \"0x%06x\", \"class_name\": ", pci_addr_fmt(&f->addr, addr),
+		f->class == PCI_CLASS_UNKNOWN ? 0xffffffu : f->class);
+	json_string(out, pci_class_name(f->class));
+	fprintf(out, ", \"vendor\": \"%04x\", \"device\": \"%04x\", \"vendor_name\": ", f->vendor, f->device);
+	json_or_null(out, vn);
+	fputs(", \"device_name\": ", out);
+	json_or_null(out, dn);
+	fputs(", \"driver\": ", out);
+	json_or_null(out, f->driver);
+	fputs(", \"driver_override\": ", out);
+	json_or_null(out, f->override);
+	fprintf(out, ", \"boot_vga\": %s, \"action\": ", f->boot_vga == 1 ? "true" : "false");
+	if (e) {
+		fprintf(out, "\"%s\", \"reason\": ", e->action == PLAN_BIND ? "bind" : "skip");
+		json_string(out, e->reason);
+	} else {
+		fputs("null, \"reason\": null", out);
+	}
+	fputc('}', out);
+}
+
+void list_print(FILE *out, const struct pci_table *t, const struct plan *plan, const struct list_filter *flt,
+		struct hwdb *names, bool json)
+{
+	_cleanup_free_ const struct plan_entry **by = entries_by_func(t, plan);
+	_cleanup_free_ int *groups = calloc(t->n + 1, sizeof(*groups));
+	const char *driver = plan->policy->driver;
+	size_t n;
+
+	if (!by || !groups)
+		return;
+	n = groups_of(t, flt, groups);
+	if (json) {
+		fprintf(out, "{\n  \"iommu\": %s,\n  \"policy\": \"%s\",\n  \"driver\": ", t->iommu ? "true" : "false",
+			policy_mode_str(plan->policy->mode));
+		json_string(out, driver);
+		fputs(",\n  \"groups\": [", out);
+	} else if (!t->iommu) {
+		fputs("No IOMMU groups (the IOMMU is off or missing): functions listed without groups.\n", out);
+	}
+	for (size_t k = 0; k < n; k++) {
+		int g = groups[k];
+		bool first = true;
+
+		if (json) {
+			fprintf(out, "%s\n    {\"group\": ", k ? "," : "");
+			if (g >= 0)
+				fprintf(out, "%d", g);
+			else
+				fputs("null", out);
+			if (g >= 0 && group_in_plan(t, by, g)) {
+				const char *sep = "";
+
+				fprintf(out, ", \"viable\": %s, \"in_the_way\": [",
+					group_blocker(t, by, driver, g, 0) == SIZE_MAX ? "true" : "false");
+				for (size_t b = group_blocker(t, by, driver, g, 0); b != SIZE_MAX;
+				     b = group_blocker(t, by, driver, g, b + 1)) {
+					char addr[PCI_ADDR_STRLEN];
+
+					fprintf(out, "%s\"%s\"", sep, pci_addr_fmt(&t->v[b].addr, addr));
+					sep = ", ";
+				}
+				fputc(']', out);
+			} else {
+				fputs(", \"viable\": null, \"in_the_way\": []", out);
+			}
+			fputs(", \"functions\": [", out);
+		} else if (g >= 0) {
+			fprintf(out, "IOMMU group %d\n", g);
+		} else if (t->iommu) {
+			fputs("No IOMMU group\n", out);
+		}
+		for (size_t i = 0; i < t->n; i++) {
+			if (t->v[i].iommu_group != g || !shown(t, i, flt))
+				continue;
+			if (json) {
+				fputs(first ? "\n      " : ",\n      ", out);
+				func_json(out, &t->v[i], by[i], names);
+			} else {
+				func_line(out, &t->v[i], by[i], names);
+			}
+			first = false;
+		}
+		if (json)
+			fputs("\n    ]}", out);
+		else if (g >= 0)
+			verdict_line(out, t, by, driver, g);
+	}
+	if (json)
+		fputs(n ? "\n  ]\n}\n" : "]\n}\n", out);
+	else if (n == 0)
+		fputs("No PCI function matches.\n", out);
+}
+
+enum fstatus { ST_OK, ST_NOT_BOUND, ST_OTHER_DRIVER, ST_OVERRIDE_MISSING, ST_NO_OVERRIDE_FILE };
+
+static enum fstatus status_of(const struct pci_func *f, const char *driver)
+{
+	if (streq(f->driver, driver))
+		return ST_OK;
+	if (f->driver[0])
+		return ST_OTHER_DRIVER;
+	if (!f->has_override)
+		return ST_NO_OVERRIDE_FILE;
+	if (!streq(f->override, driver))
+		return ST_OVERRIDE_MISSING;
+	return ST_NOT_BOUND;
+}
+
+int status_print(FILE *out, const struct pci_table *t, const struct plan *plan, bool json)
+{
+	static const char *const words[] = {
+		[ST_OK] = "ok",
+		[ST_NOT_BOUND] = "not bound",
+		[ST_OTHER_DRIVER] = "bound to",
+		[ST_OVERRIDE_MISSING] = "override missing",
+		[ST_NO_OVERRIDE_FILE] = "no driver_override attribute",
+	};
+	static const char *const keys[] = {
+		[ST_OK] = "ok",
+		[ST_NOT_BOUND] = "not-bound",
+		[ST_OTHER_DRIVER] = "other-driver",
+		[ST_OVERRIDE_MISSING] = "override-missing",
+		[ST_NO_OVERRIDE_FILE] = "no-override-attribute",
+	};
+	const char *driver = plan->policy->driver;
+	char addr[PCI_ADDR_STRLEN];
+	int bad = 0;
+	bool first = true;
+
+	if (json) {
+		fputs("{\n  \"driver\": ", out);
+		json_string(out, driver);
+		fputs(",\n  \"functions\": [", out);
+	}
+	for (size_t i = 0; i < plan->n; i++) {
+		const struct plan_entry *e = &plan->v[i];
+		const struct pci_func *f = &t->v[e->func];
+		enum fstatus st;
+
+		if (e->action != PLAN_BIND)
+			continue;
+		st = status_of(f, driver);
+		bad += st != ST_OK;
+		pci_addr_fmt(&f->addr, addr);
+		if (json) {
+			fprintf(out, "%s\n    {\"address\": \"%s\", \"vendor\": \"%04x\", \"device\": \"%04x\", \"status\": \"%s\", \"driver\": ",
+				first ? "" : ",", addr, f->vendor, f->device, keys[st]);
+			json_or_null(out, f->driver);
+			fputs(", \"driver_override\": ", out);
+			json_or_null(out, f->override);
+			fputs(", \"reason\": ", out);
+			json_string(out, e->reason);
+			fputc('}', out);
+		} else {
+			fprintf(out, "%s [%04x:%04x] %s%s%s (%s)\n", addr, f->vendor, f->device, words[st],
+				st == ST_OTHER_DRIVER ? " " : "", st == ST_OTHER_DRIVER ? f->driver : "", e->reason);
+		}
+		first = false;
+	}
+	if (json) {
+		fprintf(out, "%s,\n  \"ok\": %s\n}\n", first ? "]" : "\n  ]", bad ? "false" : "true");
+	} else if (first) {
+		fputs("nothing planned: nothing to check\n", out);
+	} else {
+		fprintf(out, "%zu planned, %zu on %s\n", plan->n_bind, plan->n_bind - (size_t)bad, driver);
+	}
+	return bad;
+}
