@@ -319,5 +319,8 @@ const char *pci_class_name(uint32_t class)
 			return names[i].name;
 	if ((class >> 16) < ELEMENTSOF(bases))
 		return bases[class >> 16];
+	/* what lspci calls 0xff, e.g. virtio devices in some VMs */
+	if ((class >> 16) == 0xff)
+		return "Unassigned class";
 	return "Unknown class";
 }

@@ -242,7 +242,8 @@ START_TEST(test_class_names)
 	ck_assert_str_eq(pci_class_name(0x0c0330), "USB controller");
 	ck_assert_str_eq(pci_class_name(0x0c8000), "Serial bus controller");
 	ck_assert_str_eq(pci_class_name(0x123456), "Processing accelerators");
-	ck_assert_str_eq(pci_class_name(0xff0000), "Unknown class");
+	ck_assert_str_eq(pci_class_name(0xffff00), "Unassigned class");
+	ck_assert_str_eq(pci_class_name(0x400000), "Unknown class");
 	ck_assert_str_eq(pci_class_name(PCI_CLASS_UNKNOWN), "Unknown class");
 }
 END_TEST
