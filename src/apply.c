@@ -102,7 +102,8 @@ int apply_plan(const struct sysfs *s, struct pci_table *t, const struct plan *pl
 			fprintf(o->out, "would load module %s%s%s, install commands ignored\n", p->driver,
 				p->options ? " with " : "", p->options ? p->options : "");
 		} else {
-			r = o->load_fn(o->load_data, p->driver, p->options);
+			/* modprobe -i: an "install vfio-pci vfio-binder bind" line must not recurse */
+			r = o->load_fn(o->load_data, p->driver, p->options, MODLOAD_IGNORE_INSTALL);
 			if (r < 0) {
 				log_error("%s was not loaded (%s): the overrides written stay, and a later 'modprobe %s' binds them",
 					  p->driver, strerror(-r), p->driver);
@@ -184,6 +185,15 @@ int bind_pass(const struct sysfs *s, const struct policy *p, const struct apply_
 	struct pci_scan scan;
 	int r;
 
+	/* The kill switch and an empty policy need no look at the devices: the boot path stays short. */
+	if (p->mode == POLICY_OFF || policy_is_empty(p)) {
+		t = (struct pci_table){ 0 };
+		r = plan_build(&t, p, &plan);
+		for (size_t i = 0; r == 0 && i < plan.n_notes; i++)
+			log_full(plan.notes[i].prio, "%s", plan.notes[i].text);
+		plan_free(&plan);
+		return r;
+	}
 	plan_scan_needs(p, &scan);
 	r = pci_table_load(s, &scan, &t);
 	if (r < 0) {

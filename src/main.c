@@ -74,7 +74,7 @@ static void help(void)
 }
 
 /* The fake-tree stand-in for libkmod: the running kernel's modules have nothing to do with it. */
-static int no_modload(void *userdata, const char *module, const char *options)
+static int no_modload(void *userdata, const char *module, const char *options, unsigned flags)
 {
 	log_notice("not loading %s: %s is not the running kernel's sysfs", module, (const char *)userdata);
 	return 1;

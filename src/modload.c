@@ -13,7 +13,7 @@ static void kmod_log(void *data, int priority, const char *file, int line, const
 	log_fullv(priority, format, args);
 }
 
-int modload(void *userdata, const char *module, const char *options)
+int modload(void *userdata, const char *module, const char *options, unsigned flags)
 {
 	struct kmod_ctx *ctx;
 	struct kmod_list *list = NULL, *l;
@@ -52,7 +52,8 @@ int modload(void *userdata, const char *module, const char *options)
 			kmod_module_unref(mod);
 			continue;
 		}
-		q = kmod_module_probe_insert_module(mod, KMOD_PROBE_IGNORE_COMMAND, options, NULL, NULL, NULL);
+		q = kmod_module_probe_insert_module(mod, flags & MODLOAD_IGNORE_INSTALL ? KMOD_PROBE_IGNORE_COMMAND : 0,
+						    options, NULL, NULL, NULL);
 		if (q == -EEXIST)
 			q = 0;
 		if (q < 0) {

@@ -7,7 +7,9 @@
  * modprobe.d line "install vfio-pci vfio-binder bind" cannot recurse. A
  * module that is built in or already loaded is success.
  */
-int modload(void *userdata, const char *module, const char *options);
+#define MODLOAD_IGNORE_INSTALL 0x1	/* modprobe -i: never run install commands */
+
+int modload(void *userdata, const char *module, const char *options, unsigned flags);
 
 /* The one seam between applying a plan and libkmod; tests pass their own. */
-typedef int (*modload_fn)(void *userdata, const char *module, const char *options);
+typedef int (*modload_fn)(void *userdata, const char *module, const char *options, unsigned flags);

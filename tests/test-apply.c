@@ -21,13 +21,15 @@ static struct {
 	int calls;
 	char module[64];
 	char options[256];
+	unsigned flags;
 	int result;
 	const char *refuse;	/* the fake kernel does not bind this one */
 } kmod;
 
-static int fake_modload(void *userdata, const char *module, const char *options)
+static int fake_modload(void *userdata, const char *module, const char *options, unsigned flags)
 {
 	kmod.calls++;
+	kmod.flags = flags;
 	snprintf(kmod.module, sizeof(kmod.module), "%s", module);
 	snprintf(kmod.options, sizeof(kmod.options), "%s", options ? options : "(none)");
 	if (kmod.result < 0)
@@ -171,6 +173,8 @@ START_TEST(test_writes_exactly_the_plan)
 	ck_assert_int_eq(kmod.calls, 1);
 	ck_assert_str_eq(kmod.module, "vfio-pci");
 	ck_assert_str_eq(kmod.options, "disable_vga=1");
+	/* modprobe -i: the install command that may have started us is never run again */
+	ck_assert_uint_eq(kmod.flags, MODLOAD_IGNORE_INSTALL);
 	free(before);
 	free(after);
 }
