@@ -235,7 +235,9 @@ int pci_table_load(const struct sysfs *s, const struct pci_scan *scan, struct pc
 		if (r < 0)
 			goto fail;
 	}
-	qsort(t->v, t->n, sizeof(*t->v), cmp_func);
+	/* No function at all leaves t->v NULL, which qsort() must not be given even for n = 0. */
+	if (t->n)
+		qsort(t->v, t->n, sizeof(*t->v), cmp_func);
 	t->iommu = has_entries(s, "kernel/iommu_groups");
 
 	want = calloc(t->n ? t->n : 1, sizeof(*want));
