@@ -146,16 +146,34 @@ static int run(const char *cmd)
 		ret = status_print(stdout, &t, &plan, arg_json) ? EXIT_PARTIAL : EXIT_SUCCESS;
 		goto out;
 	}
-	if (arg_json)
-		plan_print_json(stdout, &t, &plan);
-	else
-		plan_print(stdout, &t, &plan);
 	ret = EXIT_SUCCESS;
-	if (bind) {
-		struct apply_opts o = { .dry_run = true, .load = p.load && !arg_no_load, .out = stdout };
+	if (!bind) {
+		if (arg_json)
+			plan_print_json(stdout, &t, &plan, NULL);
+		else
+			plan_print(stdout, &t, &plan);
+	} else {
+		/* --dry-run: the plan, then the writes bind would make, in order */
+		_cleanup_free_ char *writes = NULL;
+		size_t size = 0;
+		FILE *w = open_memstream(&writes, &size);
+		struct apply_opts o = { .dry_run = true, .load = p.load && !arg_no_load, .out = w };
 
-		fflush(stdout);
-		ret = apply_plan(&s, &t, &plan, &o) < 0 ? EXIT_USAGE : EXIT_SUCCESS;
+		if (!w) {
+			log_error("out of memory");
+			ret = EXIT_USAGE;
+			goto out;
+		}
+		r = apply_plan(&s, &t, &plan, &o);
+		fclose(w);
+		if (r < 0)
+			ret = EXIT_USAGE;
+		else if (arg_json)
+			plan_print_json(stdout, &t, &plan, writes ? writes : "");
+		else {
+			plan_print(stdout, &t, &plan);
+			fputs(writes ? writes : "", stdout);
+		}
 	}
 out:
 	plan_free(&plan);

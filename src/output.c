@@ -1,5 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 #include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
 #include <syslog.h>
 
 #include "output.h"
@@ -101,7 +103,7 @@ static void entries_json(FILE *f, const struct pci_table *t, const struct plan *
 	fputs(first ? "]" : "\n  ]", f);
 }
 
-void plan_print_json(FILE *f, const struct pci_table *t, const struct plan *plan)
+void plan_print_json(FILE *f, const struct pci_table *t, const struct plan *plan, const char *writes)
 {
 	const struct policy *p = plan->policy;
 
@@ -119,5 +121,24 @@ void plan_print_json(FILE *f, const struct pci_table *t, const struct plan *plan
 		json_string(f, plan->notes[i].text);
 		fputc('}', f);
 	}
-	fputs(plan->n_notes ? "\n  ]\n}\n" : "]\n}\n", f);
+	fputs(plan->n_notes ? "\n  ]" : "]", f);
+	if (writes) {
+		const char *sep = "\n    ";
+
+		fputs(",\n  \"writes\": [", f);
+		for (const char *l = writes; *l;) {
+			size_t n = strcspn(l, "\n");
+			char *line = strndup(l, n);
+
+			if (line) {
+				fputs(sep, f);
+				json_string(f, line);
+				sep = ",\n    ";
+			}
+			free(line);
+			l += n + (l[n] == '\n');
+		}
+		fputs(*writes ? "\n  ]" : "]", f);
+	}
+	fputs("\n}\n", f);
 }

@@ -114,6 +114,12 @@ before=$(snapshot "$tree")
 check "dry run exits 0" [ $? -eq 0 ]
 check "dry run changes nothing" test "$before" = "$(snapshot "$tree")"
 check "dry run lists the writes" grep -q "would write \"vfio-pci\" to $tree/bus/pci/devices/0000:2d:00.2/driver_override" "$TMP/out"
+"$BINDER" --sysfs "$tree" -c "$conf" --no-cmdline bind --dry-run --json > "$TMP/out.json" 2>&1
+check "dry run --json: the writes inside the JSON" grep -q "^    \"would write \\\\\"0000:2d:00.3\\\\\" to $tree/bus/pci/drivers_probe\"\$" "$TMP/out.json"
+if command -v python3 >/dev/null; then
+	check "dry run --json is JSON" python3 -m json.tool "$TMP/out.json" >/dev/null
+fi
+check "dry run --json changes nothing" test "$before" = "$(snapshot "$tree")"
 
 # list and status on every topology, against tests/expected/.
 for topo in skylake-gtx1070-igd-host turing-4fn-amd-host z77-gtx1070-headless; do
