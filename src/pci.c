@@ -17,21 +17,52 @@
 
 #define DEVICES "bus/pci/devices/"
 
+/*
+ * One pass, no strlen()/strspn() and no snprintf() for the path: the class of
+ * every function on the machine goes through here, and on a host with
+ * thousands of functions the C library's general routines cost more
+ * instructions than the rest of the scan.
+ */
 static int parse_hex(const char *s, unsigned maxdigits, uint32_t *ret)
 {
 	uint32_t v = 0;
-	size_t n;
+	unsigned n = 0;
 
 	if (s[0] != '0' || (s[1] != 'x' && s[1] != 'X'))
 		return -EINVAL;
-	s += 2;
-	n = strlen(s);
-	if (n == 0 || n > maxdigits || strspn(s, "0123456789abcdefABCDEF") != n)
+	for (s += 2; *s; s++, n++) {
+		char c = (char)(*s | 0x20);
+		uint32_t digit;
+
+		if (*s >= '0' && *s <= '9')
+			digit = (uint32_t)(*s - '0');
+		else if (c >= 'a' && c <= 'f')
+			digit = (uint32_t)(c - 'a' + 10);
+		else
+			return -EINVAL;
+		if (n == maxdigits)
+			return -EINVAL;
+		v = v << 4 | digit;
+	}
+	if (n == 0)
 		return -EINVAL;
-	for (; *s; s++)
-		v = v << 4 | (uint32_t)(*s <= '9' ? *s - '0' : (*s | 0x20) - 'a' + 10);
 	*ret = v;
 	return 0;
+}
+
+/* DEVICES "<addr>/<attr>"; an address from readdir that would not fit gives "", which no open finds. */
+static void attr_path(char *path, size_t size, const char *addr, const char *attr)
+{
+	size_t d = sizeof(DEVICES) - 1, a = strlen(addr), b = strlen(attr);
+
+	if (d + a + 1 + b >= size) {
+		path[0] = '\0';
+		return;
+	}
+	memcpy(path, DEVICES, d);
+	memcpy(path + d, addr, a);
+	path[d + a] = '/';
+	memcpy(path + d + a + 1, attr, b + 1);
 }
 
 static int read_hex_attr(const struct sysfs *s, const char *addr, const char *attr, unsigned digits, uint32_t *ret)
@@ -39,7 +70,7 @@ static int read_hex_attr(const struct sysfs *s, const char *addr, const char *at
 	char path[64], buf[32];
 	ssize_t n;
 
-	snprintf(path, sizeof(path), DEVICES "%s/%s", addr, attr);
+	attr_path(path, sizeof(path), addr, attr);
 	n = sysfs_read(s, path, buf, sizeof(buf));
 	if (n < 0)
 		return (int)n;
