@@ -150,7 +150,13 @@ int pci_func_load_details(const struct sysfs *s, struct pci_func *f)
 
 	snprintf(path, sizeof(path), DEVICES "%s/driver_override", addr);
 	n = sysfs_read(s, path, buf, sizeof(buf));
-	f->has_override = n >= 0;
+	/*
+	 * Only a missing file means an old kernel; one that cannot be read (a
+	 * link out of the root, EACCES) is there, and the write reports why.
+	 */
+	f->has_override = n != -ENOENT;
+	if (n < 0 && n != -ENOENT)
+		log_warning("%s: unreadable driver_override: %s", addr, strerror((int)-n));
 	f->override[0] = '\0';
 	if (n > 0 && !streq(buf, "(null)"))
 		memcpy(f->override, buf, (size_t)n + 1);
