@@ -28,6 +28,7 @@ struct sel {
 	const struct policy *p;
 	enum state *state;
 	char (*reason)[128];
+	size_t *leader;		/* the GPU a companion follows, or SIZE_MAX */
 	struct plan *plan;
 };
 
@@ -123,10 +124,12 @@ static int select_companions(struct sel *s)
 				continue;
 			if (s->p->companions == COMPANIONS_AUDIO && !pci_class_is_audio(f->class))
 				continue;
-			if (in_addr_list(&s->p->excludes, &f->addr))
+			if (in_addr_list(&s->p->excludes, &f->addr)) {
 				mark(s, j, S_SKIP, "excluded");
-			else
+			} else {
 				mark(s, j, S_BIND, "companion of %s", addr);
+				s->leader[j] = i;
+			}
 		}
 	}
 	return 0;
@@ -145,6 +148,54 @@ static size_t group_blocker(struct sel *s, int g, const char **why)
 		return j;
 	}
 	return SIZE_MAX;
+}
+
+/* A group is handed to a guest whole or not at all. Returns whether it refused any. */
+static bool check_groups(struct sel *s)
+{
+	const struct pci_table *t = s->t;
+	char addr[PCI_ADDR_STRLEN];
+	bool changed = false;
+
+	for (size_t i = 0; i < t->n; i++) {
+		int g = t->v[i].iommu_group;
+		const char *why = NULL;
+		size_t b;
+
+		if (s->state[i] != S_BIND || g < 0)
+			continue;
+		b = group_blocker(s, g, &why);
+		if (b == SIZE_MAX)
+			continue;
+		pci_addr_fmt(&t->v[b].addr, addr);
+		for (size_t j = i; j < t->n; j++)
+			if (s->state[j] == S_BIND && t->v[j].iommu_group == g)
+				mark(s, j, S_SKIP, "IOMMU group %d also holds %s (%s)", g, addr, why);
+		changed = true;
+	}
+	return changed;
+}
+
+/*
+ * A companion follows its GPU: when the GPU is refused (its IOMMU group
+ * holds an endpoint left behind), a companion in another group would
+ * otherwise go to the driver alone, taking the host's HDMI audio for
+ * nothing. Returns whether it refused any.
+ */
+static bool drop_orphans(struct sel *s)
+{
+	char addr[PCI_ADDR_STRLEN];
+	bool changed = false;
+
+	for (size_t j = 0; j < s->t->n; j++) {
+		size_t l = s->leader[j];
+
+		if (s->state[j] != S_BIND || l == SIZE_MAX || s->state[l] == S_BIND)
+			continue;
+		mark(s, j, S_SKIP, "companion of %s, which is not bound", pci_addr_fmt(&s->t->v[l].addr, addr));
+		changed = true;
+	}
+	return changed;
 }
 
 static void select_groups(struct sel *s)
@@ -169,21 +220,12 @@ static void select_groups(struct sel *s)
 			}
 		}
 	}
-	/* A group is handed to a guest whole or not at all. */
-	for (size_t i = 0; i < t->n; i++) {
-		int g = t->v[i].iommu_group;
-		const char *why = NULL;
-		size_t b;
+	/* Each refusal can leave another group or companion incomplete: until nothing changes. */
+	for (;;) {
+		bool refused = check_groups(s);
 
-		if (s->state[i] != S_BIND || g < 0)
-			continue;
-		b = group_blocker(s, g, &why);
-		if (b == SIZE_MAX)
-			continue;
-		pci_addr_fmt(&t->v[b].addr, addr);
-		for (size_t j = i; j < t->n; j++)
-			if (s->state[j] == S_BIND && t->v[j].iommu_group == g)
-				mark(s, j, S_SKIP, "IOMMU group %d also holds %s (%s)", g, addr, why);
+		if (!drop_orphans(s) && !refused)
+			break;
 	}
 }
 
@@ -199,6 +241,7 @@ int plan_build(const struct pci_table *t, const struct policy *p, struct plan *r
 {
 	_cleanup_free_ enum state *state = NULL;
 	_cleanup_free_ char (*reason)[128] = NULL;
+	_cleanup_free_ size_t *leader = NULL;
 	struct plan plan = { .policy = p };
 	struct sel s;
 	bool have_boot_vga = false;
@@ -217,9 +260,12 @@ int plan_build(const struct pci_table *t, const struct policy *p, struct plan *r
 
 	state = calloc(t->n + 1, sizeof(*state));
 	reason = calloc(t->n + 1, sizeof(*reason));
-	if (!state || !reason)
+	leader = reallocarray(NULL, t->n + 1, sizeof(*leader));
+	if (!state || !reason || !leader)
 		return -ENOMEM;
-	s = (struct sel){ t, p, state, reason, &plan };
+	for (size_t i = 0; i <= t->n; i++)
+		leader[i] = SIZE_MAX;
+	s = (struct sel){ t, p, state, reason, leader, &plan };
 
 	for (size_t i = 0; i < t->n; i++)
 		have_boot_vga |= t->v[i].boot_vga == 1;
