@@ -69,8 +69,12 @@ static char *next_arg(char *args, char **param, char **val)
 static bool parameq(const char *a, const char *b)
 {
 	for (; *a && *b; a++, b++) {
-		char ca = *a == '-' ? '_' : *a, cb = *b == '-' ? '_' : *b;
+		char ca = *a, cb = *b;
 
+		if (ca == '-')
+			ca = '_';
+		if (cb == '-')
+			cb = '_';
 		if (ca != cb)
 			return false;
 	}
@@ -102,7 +106,6 @@ static int apply_list(struct policy *p, const char *param, const char *key, char
 	for (item = strtok_r(val, ",", &save); item; item = strtok_r(NULL, ",", &save)) {
 		struct policy_entry e = { .origin = cmdline_origin };
 		struct entry_list *l;
-		int r;
 
 		if (streq(key, "id")) {
 			if (pci_id_parse(item, &e.id) < 0) {
@@ -112,8 +115,7 @@ static int apply_list(struct policy *p, const char *param, const char *key, char
 			}
 			l = &p->ids;
 		} else {
-			r = pci_addr_parse(item, true, &e.addr);
-			if (r < 0) {
+			if (pci_addr_parse(item, true, &e.addr) < 0) {
 				ignored(param, item, "invalid PCI address (expected DDDD:BB:DD.F or BB:DD.F in hex)");
 				bad++;
 				continue;
@@ -139,7 +141,7 @@ static int apply_param(struct policy *p, const char *param, char *val)
 		ignored(param, val, "the only value is 'off' (the kill switch)");
 		return 1;
 	}
-	if (strncmp(param, "vfio_binder.", 12) && strncmp(param, "vfio-binder.", 12))
+	if (strncmp(param, "vfio_binder.", 12) != 0 && strncmp(param, "vfio-binder.", 12) != 0)
 		return 0;
 	key = param + 12;
 	if (!val || !*val) {
@@ -241,6 +243,8 @@ int cmdline_load(struct policy *p, const char *path)
 	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
 	if (fd < 0) {
 		log_warning("%s: cannot open: %s; no vfio_binder.* parameters applied", path, strerror(errno));
+		/* buf is _cleanup_free_: cppcheck does not know the cleanup attribute. */
+		/* cppcheck-suppress memleak */
 		return -errno;
 	}
 	while (len < CMDLINE_SIZE_MAX + 1) {

@@ -3,7 +3,7 @@
 
 #include "policy.h"
 
-#define CMDLINE_SIZE_MAX (64 * 1024)
+#define CMDLINE_SIZE_MAX 65536	/* 64 KiB */
 
 /*
  * Applies vfio_binder.* parameters on top of p. The boot must go on, so a

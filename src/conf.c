@@ -21,9 +21,9 @@
 #include "log.h"
 #include "macro.h"
 
-enum scalar { S_POLICY, S_DRIVER, S_COMPANIONS, S_GROUP, S_UNBIND, S_REQUIRE_IOMMU, S_LOAD, _S_MAX };
+enum scalar { S_POLICY, S_DRIVER, S_COMPANIONS, S_GROUP, S_UNBIND, S_REQUIRE_IOMMU, S_LOAD, S_COUNT };
 
-static const char *const scalar_names[_S_MAX] = {
+static const char *const scalar_names[S_COUNT] = {
 	"policy", "driver", "companions", "group", "unbind", "require_iommu", "load",
 };
 
@@ -34,7 +34,7 @@ struct parser {
 	unsigned line;
 	unsigned errors;
 	bool bad_section;	/* keys under an unknown section: reported once, at its header */
-	unsigned set_line[_S_MAX];
+	unsigned set_line[S_COUNT];
 	struct policy *p;	/* the new policy, copied over the caller's on success */
 	char linebuf[CONFIG_LINE_MAX + 2];
 };
@@ -304,7 +304,7 @@ static int handler(void *user, const char *section, const char *name, const char
 		return 1;
 	}
 	if (streq(section, "binder")) {
-		for (enum scalar k = 0; k < _S_MAX; k++)
+		for (enum scalar k = 0; k < S_COUNT; k++)
 			if (streq(name, scalar_names[k]))
 				return set_scalar(ps, k, value), 1;
 		parse_error(ps, "unknown key '%s' in [binder] (expected policy, driver, companions, group, unbind, require_iommu or load)",

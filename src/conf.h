@@ -7,7 +7,7 @@
 
 /* inih reads lines into a 200-byte buffer; longer lines would be split silently. */
 #define CONFIG_LINE_MAX 198
-#define CONFIG_SIZE_MAX (64 * 1024)
+#define CONFIG_SIZE_MAX 65536	/* 64 KiB */
 
 /*
  * Reads /etc/vfio.conf into p. Returns 0, -ENOENT when the file does not

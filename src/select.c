@@ -201,9 +201,10 @@ static bool drop_orphans(struct sel *s)
 static void select_groups(struct sel *s)
 {
 	const struct pci_table *t = s->t;
-	char addr[PCI_ADDR_STRLEN];
 
 	if (s->p->group == GROUP_BIND) {
+		char addr[PCI_ADDR_STRLEN];
+
 		for (size_t i = 0; i < t->n; i++) {
 			int g = t->v[i].iommu_group;
 
