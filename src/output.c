@@ -110,7 +110,10 @@ void plan_print_json(FILE *f, const struct pci_table *t, const struct plan *plan
 	fprintf(f, "{\n  \"policy\": \"%s\",\n  \"driver\": ", policy_mode_str(p->mode));
 	json_string(f, p->driver);
 	fputs(",\n  \"options\": ", f);
-	json_string(f, p->options ? p->options : "");
+	if (p->options)
+		json_string(f, p->options);
+	else
+		fputs("null", f);
 	fprintf(f, ",\n  \"load\": %s,\n  \"bind\": ", p->load ? "true" : "false");
 	entries_json(f, t, plan, PLAN_BIND);
 	fputs(",\n  \"skip\": ", f);
