@@ -15,6 +15,7 @@
 #include "log.h"
 #include "macro.h"
 #include "modload.h"
+#include "monitor.h"
 #include "output.h"
 #include "pci.h"
 #include "policy.h"
@@ -30,6 +31,7 @@ static const char *arg_sysfs = "/sys";
 static const char *arg_cmdline = "/proc/cmdline";
 static bool arg_no_cmdline, arg_json, arg_dry_run, arg_no_load, arg_numeric;
 static enum log_target arg_log = LOG_TARGET_AUTO;
+static enum monitor_source arg_source = MONITOR_SOURCE_KERNEL;
 static struct list_filter arg_filter = { .group = -1 };
 
 static void help(void)
@@ -43,6 +45,7 @@ static void help(void)
 	       "  bind               write driver_override, load the driver, probe, verify\n"
 	       "  list               every PCI function by IOMMU group, with names and the plan\n"
 	       "  status             what is bound now against the plan; exit 0 only if all match\n"
+	       "  monitor            bind, then stay and bind PCI functions that appear later (daemon)\n"
 	       "\n"
 	       "Options:\n"
 	       "  -c, --config FILE  configuration file (default %s)\n"
@@ -56,6 +59,7 @@ static void help(void)
 	       "      --group N      list: IOMMU group N only\n"
 	       "      --device ADDR  list: this function only\n"
 	       "      --numeric      list: IDs only, no names from the hardware database\n"
+	       "      --source SRC   monitor: uevents from kernel (default, no udevd needed) or udev\n"
 	       "      --log=TARGET   auto (default), stderr or kmsg\n"
 	       "  -v, --verbose      more messages\n"
 	       "  -q, --quiet        only warnings and errors\n"
@@ -187,7 +191,7 @@ out:
 int main(int argc, char *argv[])
 {
 	enum { ARG_SYSFS = 0x100, ARG_CMDLINE, ARG_NO_CMDLINE, ARG_JSON, ARG_NO_LOAD, ARG_LOG, ARG_GPUS, ARG_GROUP,
-	       ARG_DEVICE, ARG_NUMERIC };
+	       ARG_DEVICE, ARG_NUMERIC, ARG_SOURCE };
 	static const struct option options[] = {
 		{ "config", required_argument, NULL, 'c' },
 		{ "sysfs", required_argument, NULL, ARG_SYSFS },
@@ -201,6 +205,7 @@ int main(int argc, char *argv[])
 		{ "group", required_argument, NULL, ARG_GROUP },
 		{ "device", required_argument, NULL, ARG_DEVICE },
 		{ "numeric", no_argument, NULL, ARG_NUMERIC },
+		{ "source", required_argument, NULL, ARG_SOURCE },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "quiet", no_argument, NULL, 'q' },
 		{ "help", no_argument, NULL, 'h' },
@@ -265,6 +270,12 @@ int main(int argc, char *argv[])
 		case ARG_NUMERIC:
 			arg_numeric = true;
 			break;
+		case ARG_SOURCE:
+			if (monitor_source_parse(optarg, &arg_source) < 0) {
+				log_error("unknown --source '%s' (expected kernel or udev)", optarg);
+				return EXIT_USAGE;
+			}
+			break;
 		case 'v':
 			log_set_max_level(LOG_DEBUG);
 			break;
@@ -288,8 +299,23 @@ int main(int argc, char *argv[])
 		log_error("unexpected argument '%s'; try 'vfio-binder --help'", argv[optind]);
 		return EXIT_USAGE;
 	}
+	if (streq(cmd, "monitor")) {
+		struct monitor_opts mo = {
+			.config = arg_config,
+			.cmdline = arg_no_cmdline ? NULL : arg_cmdline,
+			.sysfs = arg_sysfs,
+			.no_load = arg_no_load,
+			.dry_run = arg_dry_run,
+			.log = arg_log,
+			.source = arg_source,
+		};
+
+		_Static_assert(MONITOR_EXIT_CONFIG == EXIT_USAGE, "monitor and bind share the exit statuses");
+		return monitor_run(&mo);
+	}
 	if (!streq(cmd, "plan") && !streq(cmd, "bind") && !streq(cmd, "list") && !streq(cmd, "status")) {
-		log_error("unknown command '%s' (expected plan, bind, list or status); try 'vfio-binder --help'", cmd);
+		log_error("unknown command '%s' (expected plan, bind, list, status or monitor); try 'vfio-binder --help'",
+			  cmd);
 		return EXIT_USAGE;
 	}
 	return run(cmd);

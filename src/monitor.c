@@ -1,0 +1,332 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * vfio-binder monitor: the policy for PCI functions that appear after boot
+ * (SR-IOV virtual functions, hot-plugged or rescanned devices). One full bind
+ * pass at start, then, for each uevent "add" on the pci subsystem, the same
+ * plan as bind's, built for the whole machine so every rule (companions,
+ * IOMMU groups, exclude, boot VGA) sees what it sees at boot, and carried out
+ * for the new function's slot only.
+ *
+ * One thread, blocked in poll() on two fds: the uevent socket and a signalfd
+ * for SIGHUP, SIGTERM and SIGINT (blocked, so they only arrive through it and
+ * cannot interrupt a pass halfway through its writes).
+ */
+#include <errno.h>
+#include <libudev.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/signalfd.h>
+#include <unistd.h>
+#ifdef HAVE_LIBSYSTEMD
+#include <systemd/sd-daemon.h>
+#endif
+
+#include "apply.h"
+#include "conf.h"
+#include "log.h"
+#include "macro.h"
+#include "modload.h"
+#include "monitor.h"
+#include "policy.h"
+
+/* Uevents handled per wake-up before the signals are looked at again: SIGTERM stays prompt in a flood. */
+#define EVENT_BATCH 64
+/*
+ * What the kernel may queue while a pass runs (64 virtual functions at once
+ * is ordinary). Without CAP_NET_ADMIN the request is capped at
+ * net.core.rmem_max; an overflow shows as ENOBUFS and is caught by a full pass.
+ */
+#define RCVBUF_SIZE (4 * 1024 * 1024)
+
+struct monitor {
+	const struct monitor_opts *o;
+	struct policy p;
+	struct sysfs s;
+	bool real;
+	struct udev *udev;
+	struct udev_monitor *mon;
+	int sigfd;
+};
+
+static const char *const source_names[] = {
+	[MONITOR_SOURCE_KERNEL] = "kernel",
+	[MONITOR_SOURCE_UDEV] = "udev",
+};
+
+int monitor_source_parse(const char *s, enum monitor_source *ret)
+{
+	for (size_t i = 0; i < ELEMENTSOF(source_names); i++)
+		if (streq(s, source_names[i])) {
+			*ret = (enum monitor_source)i;
+			return 0;
+		}
+	return -EINVAL;
+}
+
+bool monitor_sysfs_is_real(const struct sysfs *s)
+{
+	const char *testbed = getenv("UMOCKDEV_DIR");
+
+	return s->real && !(testbed && *testbed);
+}
+
+static void notify(const char *state)
+{
+#ifdef HAVE_LIBSYSTEMD
+	int r = sd_notify(0, state);
+
+	if (r < 0)
+		log_debug("cannot tell the service manager '%s': %s", state, strerror(-r));
+#endif
+}
+
+/* A test tree is not the running kernel's, so its modules are none of our business. */
+static int no_modload(void *userdata, const char *module, const char *options, unsigned flags)
+{
+	log_notice("not loading %s: %s is not the running kernel's sysfs", module, (const char *)userdata);
+	return 1;
+}
+
+/* A bind pass over the whole machine (slot NULL) or for the functions of one slot. */
+static int pass(struct monitor *m, const struct pci_addr *slot)
+{
+	struct apply_opts ao = {
+		.dry_run = m->o->dry_run,
+		.load = m->p.load && !m->o->no_load,
+		.out = stdout,
+		.load_fn = m->real ? modload : no_modload,
+		.load_data = m->s.path,
+		.slot = slot,
+	};
+	char addr[PCI_ADDR_STRLEN];
+	int r;
+
+	r = bind_pass(&m->s, &m->p, &ao);
+	if (m->o->dry_run)
+		fflush(stdout);
+	if (r > 0)
+		log_warning("%d planned function%s%s%s did not end on %s", r, r == 1 ? "" : "s",
+			    slot ? " in slot " : "", slot ? pci_addr_fmt(slot, addr) : "", m->p.driver);
+	return r;
+}
+
+/* Each uevent ends in one debug line (-v), written after its effects: tests wait for it. */
+static void handle_device(struct monitor *m, struct udev_device *d)
+{
+	const char *action = udev_device_get_action(d);
+	const char *subsystem = udev_device_get_subsystem(d);
+	const char *name = udev_device_get_sysname(d);
+	struct pci_addr a;
+
+	if (!action || !subsystem || !name || !streq(subsystem, "pci"))
+		return;
+	/* remove, change, bind, unbind: nothing to hand over */
+	if (!streq(action, "add")) {
+		log_debug("uevent %s %s: ignored", action, name);
+		return;
+	}
+	/* The name becomes a sysfs path: only a strict PCI address goes on. */
+	if (pci_addr_parse(name, false, &a) < 0) {
+		log_warning("uevent add on pci for '%s', which is not a PCI address (DDDD:BB:DD.F); ignored", name);
+		return;
+	}
+	/* Nothing can be selected: no table scan per event, no repeated "nothing to do". */
+	if (m->p.mode == POLICY_OFF || policy_is_empty(&m->p)) {
+		log_debug("uevent add %s: the policy selects nothing", name);
+		return;
+	}
+	pass(m, &a);
+	log_debug("uevent add %s: done", name);
+}
+
+/* Returns how many uevents were read (0: none was waiting). */
+static int handle_uevents(struct monitor *m)
+{
+	int n = 0;
+
+	while (n < EVENT_BATCH) {
+		struct udev_device *d = udev_monitor_receive_device(m->mon);
+
+		if (!d) {
+			if (errno != ENOBUFS)
+				break;	/* EAGAIN: drained (a message libudev refused was consumed too) */
+			log_warning("uevents were lost (the socket's receive buffer overflowed); "
+				    "running a full bind pass so that no new function is missed");
+			pass(m, NULL);
+			n++;
+			continue;
+		}
+		handle_device(m, d);
+		udev_device_unref(d);
+		n++;
+	}
+	return n;
+}
+
+static void reload(struct monitor *m)
+{
+	notify("RELOADING=1");
+	log_info("SIGHUP: re-reading %s%s%s", m->o->config, m->o->cmdline ? " and " : "",
+		 m->o->cmdline ? m->o->cmdline : "");
+	/* On error config_load_all() leaves the policy as it was. */
+	if (config_load_all(&m->p, m->o->config, m->o->cmdline) < 0) {
+		log_error("%s has errors (reported above): keeping the previous policy; "
+			  "fix the file and send SIGHUP again (systemctl reload vfio-binder-monitor)", m->o->config);
+		notify("READY=1\nSTATUS=Configuration has errors; running with the previous policy");
+		return;
+	}
+	/* As if started with the new policy: functions it newly selects are handed over now. */
+	log_info("configuration reloaded; applying it to the functions present");
+	pass(m, NULL);
+	notify("READY=1\nSTATUS=Watching for new PCI functions");
+}
+
+/* Returns true when the daemon must stop. */
+static bool handle_signals(struct monitor *m)
+{
+	struct signalfd_siginfo si;
+	bool hup = false;
+
+	for (;;) {
+		ssize_t n = read(m->sigfd, &si, sizeof(si));
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n != sizeof(si))
+			break;	/* EAGAIN: all read */
+		if (si.ssi_signo == SIGTERM || si.ssi_signo == SIGINT) {
+			log_info("%s: stopping", si.ssi_signo == SIGTERM ? "SIGTERM" : "SIGINT");
+			return true;
+		}
+		hup |= si.ssi_signo == SIGHUP;
+	}
+	/* Several SIGHUPs since the last look are one reload. */
+	if (hup)
+		reload(m);
+	return false;
+}
+
+static int setup(struct monitor *m)
+{
+	const char *source = source_names[m->o->source];
+	sigset_t mask;
+	int r;
+
+	sigemptyset(&mask);
+	sigaddset(&mask, SIGHUP);
+	sigaddset(&mask, SIGTERM);
+	sigaddset(&mask, SIGINT);
+	m->sigfd = sigprocmask(SIG_BLOCK, &mask, NULL) < 0 ? -1 : signalfd(-1, &mask, SFD_NONBLOCK | SFD_CLOEXEC);
+	if (m->sigfd < 0) {
+		r = -errno;
+		log_error("cannot set up signal handling (sigprocmask, signalfd): %s", strerror(-r));
+		return r;
+	}
+	m->udev = udev_new();
+	m->mon = m->udev ? udev_monitor_new_from_netlink(m->udev, source) : NULL;
+	if (!m->mon) {
+		r = errno ? -errno : -ENOMEM;
+		log_error("cannot open the %s uevent netlink socket: %s (under systemd, "
+			  "RestrictAddressFamilies= must allow AF_NETLINK)", source, strerror(-r));
+		return r;
+	}
+	r = udev_monitor_filter_add_match_subsystem_devtype(m->mon, "pci", NULL);
+	if (r < 0) {
+		log_error("cannot filter uevents on the pci subsystem: %s", strerror(-r));
+		return r;
+	}
+	r = udev_monitor_set_receive_buffer_size(m->mon, RCVBUF_SIZE);
+	if (r < 0)
+		log_debug("cannot enlarge the uevent receive buffer: %s; an overflow is caught by a full pass",
+			  strerror(-r));
+	/* Listening before the first pass: a function that appears during it is not missed. */
+	r = udev_monitor_enable_receiving(m->mon);
+	if (r < 0) {
+		log_error("cannot listen for %s uevents: %s", source, strerror(-r));
+		return r;
+	}
+	return 0;
+}
+
+int monitor_run(const struct monitor_opts *o)
+{
+	struct monitor m = { .o = o, .s = { .root_fd = -1 }, .sigfd = -1 };
+	unsigned idle_errors = 0;
+	int ret = MONITOR_EXIT_FAILURE, r;
+
+	/* A daemon's stderr is kept by its supervisor (journald); kmsg only when asked for. */
+	log_open(o->log == LOG_TARGET_AUTO ? LOG_TARGET_STDERR : o->log, false);
+	policy_init(&m.p);
+	if (config_load_all(&m.p, o->config, o->cmdline) < 0) {
+		log_error("configuration error: the monitor does not start; nothing written");
+		ret = MONITOR_EXIT_CONFIG;
+		goto out;
+	}
+	r = sysfs_open(&m.s, o->sysfs);
+	if (r < 0) {
+		log_error("cannot open the sysfs root %s: %s", o->sysfs, strerror(-r));
+		ret = MONITOR_EXIT_CONFIG;
+		goto out;
+	}
+	m.real = monitor_sysfs_is_real(&m.s);
+	if (m.real && !o->dry_run && geteuid() != 0) {
+		log_error("monitor writes to /sys and must run as root; 'vfio-binder plan' shows what it would do");
+		ret = MONITOR_EXIT_CONFIG;
+		goto out;
+	}
+	if (setup(&m) < 0)
+		goto out;
+
+	pass(&m, NULL);
+	log_info("watching %s uevents for new PCI functions (sysfs %s%s%s)", source_names[o->source], m.s.path,
+		 m.real ? "" : ", not the running kernel's: no module loads",
+		 o->no_load || !m.p.load ? ", --no-load: overrides only" : "");
+	notify("READY=1\nSTATUS=Watching for new PCI functions");
+
+	for (;;) {
+		struct pollfd pfd[] = {
+			{ .fd = m.sigfd, .events = POLLIN },
+			{ .fd = udev_monitor_get_fd(m.mon), .events = POLLIN },
+		};
+
+		if (poll(pfd, ELEMENTSOF(pfd), -1) < 0) {
+			if (errno == EINTR)
+				continue;
+			log_error("poll: %s", strerror(errno));
+			break;
+		}
+		/* Signals first: a SIGTERM is not kept waiting behind a burst of uevents. */
+		if (pfd[0].revents && handle_signals(&m)) {
+			ret = EXIT_SUCCESS;
+			break;
+		}
+		if (pfd[1].revents & POLLNVAL) {
+			log_error("the uevent socket is gone; exiting so that the service manager restarts the monitor");
+			break;
+		}
+		/* POLLERR is how an overflow (ENOBUFS) shows; receiving reports and clears it. */
+		if (!(pfd[1].revents & (POLLIN | POLLERR)))
+			continue;
+		if (handle_uevents(&m) > 0 || !(pfd[1].revents & POLLERR)) {
+			idle_errors = 0;
+		} else if (++idle_errors > 100) {
+			/* An error that receiving does not clear would make this loop spin. */
+			log_error("the uevent socket keeps reporting an error (%s); exiting so that the service "
+				  "manager restarts the monitor", strerror(errno));
+			break;
+		}
+	}
+	notify("STOPPING=1");
+out:
+	udev_monitor_unref(m.mon);
+	udev_unref(m.udev);
+	if (m.sigfd >= 0)
+		close(m.sigfd);
+	sysfs_close(&m.s);
+	policy_free(&m.p);
+	log_close();
+	return ret;
+}
