@@ -283,7 +283,7 @@ int monitor_run(const struct monitor_opts *o)
 	pass(&m, NULL);
 	log_info("watching %s uevents for new PCI functions (sysfs %s%s%s)", source_names[o->source], m.s.path,
 		 m.real ? "" : ", not the running kernel's: no module loads",
-		 o->no_load || !m.p.load ? ", --no-load: overrides only" : "");
+		 o->no_load || !m.p.load ? ", overrides only: no module load, no probe (--no-load or load = no)" : "");
 	notify("READY=1\nSTATUS=Watching for new PCI functions");
 
 	for (;;) {

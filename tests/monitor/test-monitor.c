@@ -237,7 +237,7 @@ static bool notified_has(const char *s)
  * attributes and sends the "add" uevent as the kernel does, after them.
  * Returns the syspath.
  */
-static char *hotplug(const char *addr, const char *cls, const char *ids, int group)
+static char *hotplug_bound(const char *addr, const char *cls, const char *ids, int group, const char *driver)
 {
 	char vendor[8], device[8], path[512], target[128];
 	char *syspath;
@@ -261,6 +261,17 @@ static char *hotplug(const char *addr, const char *cls, const char *ids, int gro
 	snprintf(target, sizeof(target), "../../../kernel/iommu_groups/%d", group);
 	if (symlink(target, path) < 0 && errno != EEXIST)
 		die("symlink %s: %s", path, strerror(errno));
+	/* A native driver that took the function while the kernel announced it */
+	if (driver) {
+		snprintf(path, sizeof(path), "%s/bus/pci/drivers/%s", sys, driver);
+		mkdir(path, 0755);
+		strcat(path, "/unbind");
+		write_file(path, "");
+		snprintf(path, sizeof(path), "%s/devices/pci0000:00/%s/driver", sys, addr);
+		snprintf(target, sizeof(target), "../../../bus/pci/drivers/%s", driver);
+		if (symlink(target, path) < 0)
+			die("symlink %s: %s", path, strerror(errno));
+	}
 
 	syspath = umockdev_testbed_add_device(tb, "pci", addr, "/sys/devices/pci0000:00", "class", cls, "vendor",
 					      vendor, "device", device, "driver_override", "(null)", NULL,
@@ -268,6 +279,11 @@ static char *hotplug(const char *addr, const char *cls, const char *ids, int gro
 	if (!syspath)
 		die("umockdev cannot add %s", addr);
 	return syspath;
+}
+
+static char *hotplug(const char *addr, const char *cls, const char *ids, int group)
+{
+	return hotplug_bound(addr, cls, ids, group, NULL);
 }
 
 static void handled(const char *action, const char *addr, int times)
@@ -503,6 +519,31 @@ static void test_behaviour(void)
 	report(override_is("0000:3d:00.0", "vfio-pci"),
 	       "broken config: a new function is still handled by the previous policy");
 	report(waitpid(pid, NULL, WNOHANG) == 0, "broken config: the monitor keeps running");
+
+	/* A function a native driver already holds: left to it under unbind = no (the v2 policy). */
+	g_free(hotplug_bound("0000:3e:00.0", "0x020000", "8086:1533", 35, "igb"));
+	handled("add", "0000:3e:00.0", 1);
+	report(override_is("0000:3e:00.0", "(null)") && log_has("0000:3e:00.0 [8086:1533]: bound to igb, not taken"),
+	       "unbind = no: a function a native driver took is left to it, with a warning");
+	{
+		char *unbinds = sys_read("bus/pci/drivers/igb/unbind");
+
+		report(!*unbinds, "unbind = no: nothing written to the driver's unbind");
+		free(unbinds);
+	}
+	/* ... and taken from it under unbind = yes: override first, then unbind. */
+	write_file(conf_path, "[binder]\nunbind = yes\n[devices]\nid = 8086:1533\n");
+	kill(pid, SIGHUP);
+	report(WAIT_FOR(log_count("configuration reloaded") >= 2, 5), "SIGHUP: unbind = yes is read");
+	g_free(hotplug_bound("0000:3f:00.0", "0x020000", "8086:1533", 36, "igb"));
+	handled("add", "0000:3f:00.0", 1);
+	{
+		char *unbinds = sys_read("bus/pci/drivers/igb/unbind");
+
+		report(override_is("0000:3f:00.0", "vfio-pci") && strstr(unbinds, "0000:3f:00.0"),
+		       "unbind = yes: a new function a native driver took gets the override and an unbind request");
+		free(unbinds);
+	}
 
 	/* Removal is not an add: nothing written. */
 	umockdev_testbed_uevent(tb, "/sys/devices/pci0000:00/0000:4d:00.0", "remove");
