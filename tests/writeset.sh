@@ -34,7 +34,9 @@ traced() { # STRACE-EXTRA-ARGS... -- BINDER-ARGS...
 	local extra=()
 	while [ "$1" != -- ]; do extra+=("$1"); shift; done
 	shift
-	strace -f -qq -y -e trace=open,openat,openat2,creat "${extra[@]}" -o "$TMP/trace" \
+	# LeakSanitizer cannot run under ptrace; the sanitizer build checks leaks everywhere else.
+	ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}detect_leaks=0" \
+		strace -f -qq -y -e trace=open,openat,openat2,creat "${extra[@]}" -o "$TMP/trace" \
 		"$BINDER" "$@" > "$TMP/out" 2>&1
 }
 
