@@ -208,6 +208,7 @@ static bool log_has(const char *needle)
 	_ok; \
 })
 
+#ifdef HAVE_LIBSYSTEMD
 /* Everything sd_notify() sent since the last call, messages joined by '|'. */
 static char notified[4096];
 static void notify_drain(void)
@@ -230,6 +231,7 @@ static bool notified_has(const char *s)
 	notify_drain();
 	return strstr(notified, s) != NULL;
 }
+#endif
 
 /*
  * A PCI function that appears: its directory with what the binder reads and
