@@ -742,7 +742,7 @@ int main(int argc, char *argv[])
 		char *v;
 
 		if (getenv("TEST_MONITOR_REEXEC"))
-			die("libumockdev-preload.so.0 did not load (Debian package libumockdev0)");
+			die("libumockdev-preload.so.0 did not load (Debian package umockdev)");
 		if (asprintf(&v, "libumockdev-preload.so.0%s%s", old && *old ? ":" : "", old ? old : "") < 0)
 			die("out of memory");
 		setenv("LD_PRELOAD", v, 1);
