@@ -12,14 +12,16 @@
 set -euo pipefail
 top=$(cd "$(dirname "$0")/../.." && pwd)
 work=$(mktemp -d "${TMPDIR:-/tmp}/vfio-binder-asan.XXXXXX")
-trap 'rm -rf "$work"' EXIT
+# Kept when the step fails, to look at the build and the logs.
+trap '[ "${status:-1}" -ne 0 ] && echo "kept: $work" || rm -rf "$work"' EXIT
 # The tests run the binary as "nobody" too, and it must write its reports.
 chmod 755 "$work"
 mkdir -m 1777 "$work/reports"
 
 if git -C "$top" rev-parse --git-dir >/dev/null 2>&1; then
 	# The sources git knows (tracked or new, not ignored), not the build products.
-	git -C "$top" ls-files -z -co --exclude-standard | tar -C "$top" --null -T - -cf - | tar -C "$work" -xf -
+	git -C "$top" ls-files -z -co --exclude-standard -- ':!tests/fuzz/work' |
+		tar -C "$top" --null --ignore-failed-read -T - -cf - | tar -C "$work" -xf -
 else
 	cp -a "$top/." "$work/"
 	[ ! -f "$work/Makefile" ] || make -C "$work" distclean >/dev/null
@@ -33,15 +35,32 @@ autoreconf -fi >/dev/null 2>&1
 ./configure -q CC=clang CFLAGS="-O1 -g $san" LDFLAGS="$san"
 make -j"$(nproc)" >/dev/null
 
-# verify_asan_link_order=0: the monitor's tests preload umockdev ahead of the ASan runtime.
-export ASAN_OPTIONS="detect_leaks=1:log_path=$work/reports/asan:verify_asan_link_order=0"
-export UBSAN_OPTIONS="halt_on_error=1:print_stacktrace=1:log_path=$work/reports/ubsan"
 # One process per unit test, not a fork per case, so LeakSanitizer sees every
 # case's allocations when the test program exits.
 export CK_FORK=no
+san_env() { # LOG-PATH-OPTION
+	export ASAN_OPTIONS="detect_leaks=1:verify_asan_link_order=0$1"
+	export UBSAN_OPTIONS="halt_on_error=1:print_stacktrace=1${1/asan/ubsan}"
+}
+# Tests that preload umockdev: with log_path set, the sanitizer runtime opens
+# its log through umockdev's open() before that is ready, and crashes. They
+# run without it, and their logs are searched instead. (verify_asan_link_order=0
+# because umockdev's library comes before the ASan runtime.)
+read -r -a all_tests <<< "$(make -s -f Makefile -f - print-tests <<< $'print-tests:\n\t@echo $(TESTS)')"
+preloaded=() plain=()
+for t in "${all_tests[@]}"; do
+	if [ -f "$t.c" ] && grep -q umockdev "$t.c"; then preloaded+=("$t"); else plain+=("$t"); fi
+done
 status=0
-make -j"$(nproc)" check || status=1
-[ "$status" -eq 0 ] || cat test-suite.log
+san_env ":log_path=$work/reports/asan"
+make -j"$(nproc)" check TESTS="${plain[*]}" || { status=1; cat test-suite.log; }
+if [ "${#preloaded[@]}" -gt 0 ]; then
+	san_env ""
+	make check TESTS="${preloaded[*]}" || { status=1; cat test-suite.log; }
+	for t in "${preloaded[@]}"; do
+		if grep -E 'ERROR: (Address|Leak)Sanitizer|runtime error:' "$t.log"; then status=1; fi
+	done
+fi
 reports=$(find "$work/reports" -type f)
 if [ -n "$reports" ]; then
 	echo "sanitizer reports:"
