@@ -77,13 +77,6 @@ static void help(void)
 	       SYSCONFDIR "/vfio.conf", EXIT_PARTIAL, EXIT_USAGE);
 }
 
-/* The fake-tree stand-in for libkmod: the running kernel's modules have nothing to do with it. */
-static int no_modload(void *userdata, const char *module, const char *options, unsigned flags)
-{
-	log_notice("not loading %s: %s is not the running kernel's sysfs", module, (const char *)userdata);
-	return 1;
-}
-
 static int run(const char *cmd)
 {
 	struct policy p;
@@ -113,7 +106,7 @@ static int run(const char *cmd)
 		struct apply_opts o = {
 			.load = p.load && !arg_no_load,
 			.out = stdout,
-			.load_fn = s.real ? modload : no_modload,
+			.load_fn = s.real ? modload : modload_none,
 			.load_data = s.path,
 		};
 

@@ -13,3 +13,10 @@ int modload(void *userdata, const char *module, const char *options, unsigned fl
 
 /* The one seam between applying a plan and libkmod; tests pass their own. */
 typedef int (*modload_fn)(void *userdata, const char *module, const char *options, unsigned flags);
+
+/*
+ * The stand-in for a sysfs tree that is not the running kernel's (a test
+ * tree): that kernel's modules have nothing to do with it. Logs, loads
+ * nothing, and returns 1 ("not loaded"); userdata is the tree's path.
+ */
+int modload_none(void *userdata, const char *module, const char *options, unsigned flags);

@@ -66,13 +66,6 @@ int monitor_source_parse(const char *s, enum monitor_source *ret)
 	return -EINVAL;
 }
 
-bool monitor_sysfs_is_real(const struct sysfs *s)
-{
-	const char *testbed = getenv("UMOCKDEV_DIR");
-
-	return s->real && !(testbed && *testbed);
-}
-
 static void notify(const char *state)
 {
 #ifdef HAVE_LIBSYSTEMD
@@ -83,13 +76,6 @@ static void notify(const char *state)
 #endif
 }
 
-/* A test tree is not the running kernel's, so its modules are none of our business. */
-static int no_modload(void *userdata, const char *module, const char *options, unsigned flags)
-{
-	log_notice("not loading %s: %s is not the running kernel's sysfs", module, (const char *)userdata);
-	return 1;
-}
-
 /* A bind pass over the whole machine (slot NULL) or for the functions of one slot. */
 static int pass(struct monitor *m, const struct pci_addr *slot)
 {
@@ -97,7 +83,7 @@ static int pass(struct monitor *m, const struct pci_addr *slot)
 		.dry_run = m->o->dry_run,
 		.load = m->p.load && !m->o->no_load,
 		.out = stdout,
-		.load_fn = m->real ? modload : no_modload,
+		.load_fn = m->real ? modload : modload_none,
 		.load_data = m->s.path,
 		.slot = slot,
 	};
@@ -271,7 +257,7 @@ int monitor_run(const struct monitor_opts *o)
 		ret = MONITOR_EXIT_CONFIG;
 		goto out;
 	}
-	m.real = monitor_sysfs_is_real(&m.s);
+	m.real = m.s.real;
 	if (m.real && !o->dry_run && geteuid() != 0) {
 		log_error("monitor writes to /sys and must run as root; 'vfio-binder plan' shows what it would do");
 		ret = MONITOR_EXIT_CONFIG;

@@ -29,15 +29,6 @@ struct monitor_opts {
 int monitor_source_parse(const char *s, enum monitor_source *ret);
 
 /*
- * Whether the binder may treat this sysfs as the running kernel's (load
- * modules, log to kmsg). sysfs_open() compares the root with stat("/sys"),
- * but umockdev's preload library redirects every /sys path, fstatfs()
- * included, into its testbed, so a testbed looks real; $UMOCKDEV_DIR is set
- * exactly when that redirection is active.
- */
-bool monitor_sysfs_is_real(const struct sysfs *s);
-
-/*
  * The daemon: one full bind pass, then the policy applied to each PCI
  * function that appears (uevent "add"), until SIGTERM or SIGINT (exit 0).
  * SIGHUP re-reads the configuration and the command line; a bad new

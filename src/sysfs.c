@@ -18,6 +18,7 @@
 int sysfs_open(struct sysfs *s, const char *path)
 {
 	struct stat st, real;
+	const char *testbed;
 
 	s->root_fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (s->root_fd < 0)
@@ -28,9 +29,15 @@ int sysfs_open(struct sysfs *s, const char *path)
 		s->root_fd = -1;
 		return -ENOMEM;
 	}
-	/* "--sysfs /sys/" or a bind mount of it is still the real thing */
+	/*
+	 * "--sysfs /sys/" or a bind mount of it is still the real thing. But
+	 * umockdev's preload library redirects every /sys path, stat() included,
+	 * into its testbed, so a testbed would look real: $UMOCKDEV_DIR is set
+	 * exactly when that redirection is active, and then nothing is real.
+	 */
+	testbed = getenv("UMOCKDEV_DIR");
 	s->real = fstat(s->root_fd, &st) == 0 && stat("/sys", &real) == 0 &&
-		  st.st_dev == real.st_dev && st.st_ino == real.st_ino;
+		  st.st_dev == real.st_dev && st.st_ino == real.st_ino && !(testbed && *testbed);
 	return 0;
 }
 
