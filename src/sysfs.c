@@ -99,11 +99,27 @@ ssize_t sysfs_read(const struct sysfs *s, const char *rel, char *buf, size_t siz
 
 int sysfs_readlink_name(const struct sysfs *s, const char *rel, char *buf, size_t size)
 {
-	char target[PATH_MAX];
-	const char *base;
+	_cleanup_close_ int dfd = -1;
+	char target[PATH_MAX], dir[PATH_MAX];
+	const char *base, *slash = strrchr(rel, '/');
 	ssize_t n;
 
-	n = readlinkat(s->root_fd, rel, target, sizeof(target) - 1);
+	/*
+	 * readlinkat() follows the links on the way (bus/pci/devices/ADDR is
+	 * one) without any RESOLVE_BENEATH: open the directory through the
+	 * checked path first, so a link out of the root is refused here too.
+	 */
+	if (slash) {
+		if ((size_t)(slash - rel) >= sizeof(dir))
+			return -ENAMETOOLONG;
+		memcpy(dir, rel, (size_t)(slash - rel));
+		dir[slash - rel] = '\0';
+		dfd = sysfs_openat(s, dir, O_RDONLY | O_DIRECTORY);
+		if (dfd < 0)
+			return dfd;
+		rel = slash + 1;
+	}
+	n = readlinkat(dfd >= 0 ? dfd : s->root_fd, rel, target, sizeof(target) - 1);
 	if (n < 0)
 		return -errno;
 	target[n] = '\0';
