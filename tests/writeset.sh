@@ -128,6 +128,27 @@ check "driver link out of the root: nothing outside changed" test "$out_before" 
 opened_outside=$(opened | grep -v "^$tree/" || true)
 check "driver link out of the root: no write-open resolved outside" test -z "$opened_outside"
 
+# 3c. A device entry that is itself a link out of the root, to a directory
+#     that looks like a device bound to a driver: nothing of it is read or written.
+mkdir -p "$OUT/dev0"
+printf '0x040300\n' > "$OUT/dev0/class"
+printf '(null)\n' > "$OUT/dev0/driver_override"
+ln -sfn ../drv "$OUT/dev0/driver"
+out_before=$(snapshot "$OUT")
+tree=$(fake_tree "$TOPO")
+ln -sfn "$OUT/dev0" "$tree/bus/pci/devices/0000:01:00.1"
+traced -- --sysfs "$tree" -c "$TMP/dev01.conf" --no-cmdline bind
+rc=$?
+check "device link out of the root: partial failure (exit $rc)" [ "$rc" -eq 1 ]
+for m in "0000:01:00.1: cannot read its class (Invalid cross-device link); treated as an unknown device" \
+	"0000:01:00.1: unreadable driver link: Invalid cross-device link" \
+	"0000:01:00.1 [ffff:ffff]: cannot write 'vfio-pci' to driver_override: Invalid cross-device link; skipped"; do
+	check "device link out of the root: '$m'" grep -qxF "vfio-binder: $m" "$TMP/out"
+done
+check "device link out of the root: nothing outside changed" test "$out_before" = "$(snapshot "$OUT")"
+opened_outside=$(opened | grep -v "^$tree/" || true)
+check "device link out of the root: no write-open resolved outside" test -z "$opened_outside"
+
 # 4. The device vanishes between plan and write: the first override write fails with ENODEV.
 tree=$(fake_tree "$TOPO")
 traced -e "inject=openat2:error=ENODEV:when=$first_write" -- --sysfs "$tree" -c "$TMP/dev01.conf" --no-cmdline bind
