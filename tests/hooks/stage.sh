@@ -6,7 +6,7 @@
 # and mkinitramfs against it without touching this machine's /usr or /etc.
 
 # shellcheck disable=SC2016 # single-quoted scripts for inner shells, by design
-STAGE=$BUILDDIR/tests/stage
+STAGE=$BUILDDIR/tests/hooks/stage
 
 # stage_build: (re)builds $STAGE/root unless it is newer than the build tree's
 # binary and hook files.
