@@ -13,7 +13,8 @@
 #
 # Environment: VFIO_BINDER_BOOT_ACCEL=kvm|tcg (default: probe KVM with a real
 # boot, else TCG), VFIO_BINDER_BOOT_ONLY=REGEX (scenario names),
-# VFIO_BINDER_BOOT_FLAVOURS (default "initramfs-tools dracut-systemd dracut-sh"),
+# VFIO_BINDER_BOOT_FLAVOURS (default "initramfs-tools dracut-systemd dracut-sh
+# initramfs-tools-modprobe"),
 # VFIO_BINDER_BOOT_REPEAT (boots of the boot_vga scenario, default 2).
 # shellcheck disable=SC2016 # single-quoted scripts for inner shells, by design
 set -u
@@ -30,7 +31,7 @@ for t in qemu-system-x86_64 dracut mkinitramfs cpio timeout; do
 done
 kver=$(test_kver) || skip "no kernel in /lib/modules with /boot/vmlinuz-* (Debian package linux-image-amd64)"
 KERNEL=/boot/vmlinuz-$kver
-FLAVOURS=${VFIO_BINDER_BOOT_FLAVOURS:-initramfs-tools dracut-systemd dracut-sh}
+FLAVOURS=${VFIO_BINDER_BOOT_FLAVOURS:-initramfs-tools dracut-systemd dracut-sh initramfs-tools-modprobe}
 ONLY=${VFIO_BINDER_BOOT_ONLY:-.}
 REPEAT=${VFIO_BINDER_BOOT_REPEAT:-2}
 WORK=$BUILDDIR/tests/boot/work
@@ -59,6 +60,33 @@ build_dracut() {
 build_itools() {
 	local conf=$WORK/itconf
 
+	itools_conf "$conf"
+	REPORT_SH=$BOOT/report.sh staged "$WORK/etc-empty" \
+		mkinitramfs -d "$conf" -o "$WORK/initramfs-tools.img" "$kver"
+}
+
+# The modprobe.d file as the only line of defence: the init-top script left
+# out (a non-executable file of the same name in the configuration directory
+# hides the installed one), the file in /etc/modprobe.d, which mkinitramfs
+# copies into the image. cirrus stands in for amdgpu, nouveau and the rest.
+build_itools_modprobe() {
+	local conf=$WORK/itconf-modprobe etc=$WORK/etc-modprobe
+
+	itools_conf "$conf"
+	printf '#!/bin/sh\n# left out by the boot test\n' >"$conf/scripts/init-top/00-vfio-binder"
+	chmod 644 "$conf/scripts/init-top/00-vfio-binder"
+	mkdir -p "$etc/modprobe.d"
+	{
+		cat "$STAGE/root/usr/share/vfio-binder/modprobe.d/vfio-binder.conf"
+		echo "softdep cirrus pre: vfio-pci"
+	} >"$etc/modprobe.d/vfio-binder.conf"
+	REPORT_SH=$BOOT/report.sh staged "$etc" \
+		mkinitramfs -d "$conf" -o "$WORK/initramfs-tools-modprobe.img" "$kver"
+}
+
+itools_conf() {
+	local conf=$1
+
 	cp -a /etc/initramfs-tools "$conf"
 	# Only what hooks ask for: ours (vfio-pci) and the test's (native drivers).
 	sed -i 's/^MODULES=.*/MODULES=list/' "$conf/initramfs.conf"
@@ -67,8 +95,6 @@ build_itools() {
 	cp "$BOOT/initramfs/hooks/vfio-report" "$conf/hooks/"
 	cp "$BOOT/initramfs/scripts/init-top/0-test-preload" "$conf/scripts/init-top/"
 	cp "$BOOT/initramfs/scripts/init-premount/vfio-report" "$conf/scripts/init-premount/"
-	REPORT_SH=$BOOT/report.sh staged "$WORK/etc-empty" \
-		mkinitramfs -d "$conf" -o "$WORK/initramfs-tools.img" "$kver"
 }
 
 declare -A built
@@ -76,6 +102,7 @@ for flavour in $FLAVOURS; do
 	start=$SECONDS
 	case $flavour in
 	initramfs-tools) build_itools >"$WORK/logs/build-$flavour.log" 2>&1 ;;
+	initramfs-tools-modprobe) build_itools_modprobe >"$WORK/logs/build-$flavour.log" 2>&1 ;;
 	dracut-systemd | dracut-sh) build_dracut "$flavour" >"$WORK/logs/build-$flavour.log" 2>&1 ;;
 	*) echo "unknown flavour $flavour" >"$WORK/logs/build-$flavour.log"; false ;;
 	esac
@@ -198,12 +225,22 @@ image_for() {
 	rm -rf "$dir" "$dir.cpio"
 }
 
+# first_line 'A<<B' LOG: the first line matching A comes before the first
+# matching B (extended regexes), both present.
+first_line() {
+	local a=${1%%<<*} b=${1#*<<} na nb
+	na=$(tr -d '\r' <"$2" | grep -nE -m1 -- "$a" | cut -d: -f1)
+	nb=$(tr -d '\r' <"$2" | grep -nE -m1 -- "$b" | cut -d: -f1)
+	[[ -n $na && -n $nb ]] && ((na < nb))
+}
+
 # scenario NAME FLAVOURS MACHINE IOMMU CONF CMDLINE EXPECT...
 #   EXPECT: ADDR=DRIVER     the function ends on DRIVER
 #           mod=NAME        module NAME is loaded (udev did load the native driver)
 #           log=REGEX       the boot log (console) matches (extended regex)
 #           kmsg=REGEX      the kernel log (dmesg in the guest) matches
 #           nolog=REGEX     the boot log does not match
+#           order=A<<B      in the boot log, A first shows before B
 # Every function not named ADDR=vfio-pci must end off vfio-pci with no
 # driver_override; the ones named must carry driver_override = vfio-pci.
 scenario() {
@@ -246,6 +283,9 @@ scenario() {
 					tr -d '\r' <"$log" | grep -o 'VFIO-KMSG .*' | grep -qE -- "${e#kmsg=}" ||
 						bad+=("kernel log lacks /${e#kmsg=}/")
 					;;
+				order=*)
+					first_line "${e#order=}" "$log" || bad+=("log: not in this order: ${e#order=}")
+					;;
 				nolog=*)
 					tr -d '\r' <"$log" | grep -qE -- "${e#nolog=}" && bad+=("log has /${e#nolog=}/")
 					;;
@@ -287,16 +327,19 @@ scenario() {
 	done
 }
 
-ALL="initramfs-tools dracut-systemd dracut-sh"
 SLOT_NATIVE=(0000:00:01.0=bochs-drm mod=bochs mod=cirrus mod=snd_hda_intel)
 
 # 1. policy = boot_vga: the secondary GPU and its audio on vfio-pci, the boot
 # VGA native. Booted REPEAT times per flavour.
+# In initramfs-tools the init-top script writes to the console before udev's
+# script starts udevd, so there the console also shows the order of events.
+BOOT_VGA=(0000:01:00.0=vfio-pci 0000:01:00.1=vfio-pci "${SLOT_NATIVE[@]}"
+	'kmsg=vfio-binder: 0000:01:00.0 \[1013:00b8\] -> vfio-pci \(boot_vga policy\)'
+	'kmsg=vfio-binder: 0000:01:00.1 \[8086:293e\] -> vfio-pci')
 for ((i = 1; i <= REPEAT; i++)); do
-	scenario "boot_vga-$i" "$ALL" slot yes boot_vga "" \
-		0000:01:00.0=vfio-pci 0000:01:00.1=vfio-pci "${SLOT_NATIVE[@]}" \
-		'kmsg=vfio-binder: 0000:01:00.0 \[1013:00b8\] -> vfio-pci \(boot_vga policy\)' \
-		'kmsg=vfio-binder: 0000:01:00.1 \[8086:293e\] -> vfio-pci'
+	scenario "boot_vga-$i" initramfs-tools slot yes boot_vga "" "${BOOT_VGA[@]}" \
+		'order=vfio-binder: 0000:01:00.1 .*-> vfio-pci<<Starting systemd-udevd'
+	scenario "boot_vga-$i" "dracut-systemd dracut-sh" slot yes boot_vga "" "${BOOT_VGA[@]}"
 done
 
 # 2. Identical cards: id = the boot VGA's own vendor:device; only the other one.
@@ -332,6 +375,14 @@ scenario preloaded "dracut-systemd dracut-sh" slot yes boot_vga "rd.driver.pre=v
 scenario preloaded initramfs-tools slot yes boot_vga "vfio_test.preload=1" \
 	0000:01:00.0=vfio-pci 0000:01:00.1=vfio-pci "${SLOT_NATIVE[@]}" \
 	'log=vfio-test: vfio-pci loaded before the binder'
+
+# 9. The modprobe.d file alone, without the init-top hook: loading the native
+# drivers runs the binder through the softdep and the install line, without
+# recursing, under busybox.
+scenario modprobe-d initramfs-tools-modprobe slot yes boot_vga "" \
+	0000:01:00.0=vfio-pci 0000:01:00.1=vfio-pci "${SLOT_NATIVE[@]}" \
+	'kmsg=vfio-binder: 0000:01:00.0 \[1013:00b8\] -> vfio-pci' \
+	'order=Starting systemd-udevd<<vfio-binder: 0000:01:00.0 .*-> vfio-pci'
 
 echo "# boot suite: $((SECONDS - t_start)) s with $accel"
 finish
