@@ -173,7 +173,7 @@ int apply_plan(const struct sysfs *s, struct pci_table *t, const struct plan *pl
 			failed++;
 		}
 		if (r == 0)
-			memcpy(f->driver, drv, sizeof(drv));
+			pci_func_set_driver(f, drv);
 	}
 	return failed;
 }

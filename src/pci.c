@@ -88,6 +88,31 @@ static int parse_group(const char *s)
 	return (int)v;
 }
 
+static int set_name(const char **field, const char *name)
+{
+	char *copy = NULL;
+
+	if (*name) {
+		copy = strdup(name);
+		if (!copy)
+			name = "";
+	}
+	if (**field)
+		free((char *)*field);
+	*field = copy ? copy : "";
+	return copy || !*name ? 0 : -ENOMEM;
+}
+
+int pci_func_set_driver(struct pci_func *f, const char *name)
+{
+	return set_name(&f->driver, name);
+}
+
+int pci_func_set_override(struct pci_func *f, const char *name)
+{
+	return set_name(&f->override, name);
+}
+
 int pci_func_read_driver(const struct sysfs *s, const struct pci_addr *a, char *buf, size_t size)
 {
 	char path[64], addr[PCI_ADDR_STRLEN];
@@ -142,11 +167,10 @@ int pci_func_load_details(const struct sysfs *s, struct pci_func *f)
 		log_warning("%s: iommu_group link to '%s' is not a group number; treated as no group", addr, buf);
 	}
 
-	r = pci_func_read_driver(s, &f->addr, f->driver, sizeof(f->driver));
-	if (r < 0) {
+	r = pci_func_read_driver(s, &f->addr, buf, sizeof(buf));
+	if (r < 0)
 		log_warning("%s: unreadable driver link: %s", addr, strerror(-r));
-		f->driver[0] = '\0';
-	}
+	pci_func_set_driver(f, r < 0 ? "" : buf);
 
 	snprintf(path, sizeof(path), DEVICES "%s/driver_override", addr);
 	n = sysfs_read(s, path, buf, sizeof(buf));
@@ -157,9 +181,7 @@ int pci_func_load_details(const struct sysfs *s, struct pci_func *f)
 	f->has_override = n != -ENOENT;
 	if (n < 0 && n != -ENOENT)
 		log_warning("%s: unreadable driver_override: %s", addr, strerror((int)-n));
-	f->override[0] = '\0';
-	if (n > 0 && !streq(buf, "(null)"))
-		memcpy(f->override, buf, (size_t)n + 1);
+	pci_func_set_override(f, n > 0 && !streq(buf, "(null)") ? buf : "");
 	return 0;
 }
 
@@ -253,7 +275,9 @@ int pci_table_load(const struct sysfs *s, const struct pci_scan *scan, struct pc
 	if (!d)
 		return -errno;
 	while ((de = readdir(d))) {
-		struct pci_func f = { .iommu_group = -1, .boot_vga = -1, .class = PCI_CLASS_UNKNOWN };
+		struct pci_func f = {
+			.iommu_group = -1, .boot_vga = -1, .class = PCI_CLASS_UNKNOWN, .driver = "", .override = "",
+		};
 		uint32_t cls;
 
 		if (de->d_name[0] == '.')
@@ -315,6 +339,10 @@ fail:
 
 void pci_table_free(struct pci_table *t)
 {
+	for (size_t i = 0; i < t->n; i++) {
+		pci_func_set_driver(&t->v[i], "");
+		pci_func_set_override(&t->v[i], "");
+	}
 	free(t->v);
 	*t = (struct pci_table){ 0 };
 }

@@ -19,8 +19,13 @@ struct pci_func {
 	bool detailed;		/* vendor, device, boot_vga, driver and override were read */
 	bool has_override;	/* driver_override exists (kernel 3.16 and later) */
 	int iommu_group;	/* -1: none */
-	char driver[DRIVER_NAME_MAX];	/* "" when unbound */
-	char override[DRIVER_NAME_MAX];	/* "" when "(null)" */
+	/*
+	 * Owned strings, never NULL: "" when unbound or "(null)". Kept out of
+	 * the struct itself, because hosts have thousands of functions and
+	 * only the few the policy looks at have names to keep.
+	 */
+	const char *driver;
+	const char *override;
 };
 
 struct pci_table {
@@ -65,6 +70,9 @@ static inline bool pci_class_is_bridge(uint32_t c)
 int pci_table_load(const struct sysfs *s, const struct pci_scan *scan, struct pci_table *t);
 /* Reads vendor, device, boot_vga, driver and driver_override of one function. */
 int pci_func_load_details(const struct sysfs *s, struct pci_func *f);
+/* Replaces f->driver or f->override with a copy of name; -ENOMEM leaves "". */
+int pci_func_set_driver(struct pci_func *f, const char *name);
+int pci_func_set_override(struct pci_func *f, const char *name);
 /* Re-reads the driver link, after a bind. */
 int pci_func_read_driver(const struct sysfs *s, const struct pci_addr *a, char *buf, size_t size);
 void pci_table_free(struct pci_table *t);

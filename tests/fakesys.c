@@ -326,7 +326,7 @@ int fakesys_table(const char *text, struct pci_table *t)
 	t->v = calloc(256, sizeof(*t->v));
 	for (line = strtok_r(copy, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
 		char a[64], b[64], c[64], d[64], e[64];
-		struct pci_func f = { .detailed = true, .has_override = true };
+		struct pci_func f = { .detailed = true, .has_override = true, .driver = "", .override = "" };
 		unsigned v, dv, cls;
 
 		while (*line == ' ' || *line == '\t')
@@ -345,7 +345,7 @@ int fakesys_table(const char *text, struct pci_table *t)
 					fn = &t->v[i];
 			if (!fn)
 				return -ENOENT;
-			snprintf(fn->driver, sizeof(fn->driver), "%s", c);
+			pci_func_set_driver(fn, c);
 			continue;
 		}
 		if (pci_addr_parse(b, false, &f.addr) < 0 || sscanf(c, "0x%x", &cls) != 1 ||
