@@ -18,11 +18,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <stddef.h>
 #include <sys/signalfd.h>
+#include <sys/socket.h>
+#include <sys/un.h>
 #include <unistd.h>
-#ifdef HAVE_LIBSYSTEMD
-#include <systemd/sd-daemon.h>
-#endif
 
 #include "apply.h"
 #include "conf.h"
@@ -66,14 +66,34 @@ int monitor_source_parse(const char *s, enum monitor_source *ret)
 	return -EINVAL;
 }
 
+/*
+ * sd_notify(3) without libsystemd: the protocol is one datagram to
+ * $NOTIFY_SOCKET, which systemd documents as stable for reimplementation.
+ * Linking libsystemd for it mapped another megabyte of libraries into every
+ * boot-time run of the binder.
+ */
 static void notify(const char *state)
 {
-#ifdef HAVE_LIBSYSTEMD
-	int r = sd_notify(0, state);
+	const char *path = getenv("NOTIFY_SOCKET");
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	_cleanup_close_ int fd = -1;
+	size_t n;
 
-	if (r < 0)
-		log_debug("cannot tell the service manager '%s': %s", state, strerror(-r));
-#endif
+	if (!path || (path[0] != '/' && path[0] != '@'))
+		return;
+	n = strlen(path);
+	if (n >= sizeof(sa.sun_path)) {
+		log_debug("NOTIFY_SOCKET is too long; not telling the service manager '%s'", state);
+		return;
+	}
+	memcpy(sa.sun_path, path, n);
+	/* '@' names a socket in the abstract namespace */
+	if (path[0] == '@')
+		sa.sun_path[0] = '\0';
+	fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	if (fd < 0 || sendto(fd, state, strlen(state), MSG_NOSIGNAL, (const struct sockaddr *)&sa,
+			     (socklen_t)(offsetof(struct sockaddr_un, sun_path) + n)) < 0)
+		log_debug("cannot tell the service manager '%s': %s", state, strerror(errno));
 }
 
 /* A bind pass over the whole machine (slot NULL) or for the functions of one slot. */

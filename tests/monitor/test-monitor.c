@@ -208,7 +208,6 @@ static bool log_has(const char *needle)
 	_ok; \
 })
 
-#ifdef HAVE_LIBSYSTEMD
 /* Everything sd_notify() sent since the last call, messages joined by '|'. */
 static char notified[4096];
 static void notify_drain(void)
@@ -231,7 +230,6 @@ static bool notified_has(const char *s)
 	notify_drain();
 	return strstr(notified, s) != NULL;
 }
-#endif
 
 /*
  * A PCI function that appears: its directory with what the binder reads and
@@ -347,11 +345,7 @@ static pid_t start_monitor(const char *const *wrapper, const char *extra)
 
 static bool ready(void)
 {
-#ifdef HAVE_LIBSYSTEMD
 	return notified_has("READY=1");
-#else
-	return log_has("watching kernel uevents");
-#endif
 }
 
 /* Waits up to timeout seconds; returns the wait status, or -1 if still running. */
@@ -454,9 +448,7 @@ static void test_behaviour(void)
 		stop(pid);
 		die("the monitor did not become ready within 10 s; its log:\n%s", slurp(log_path));
 	}
-#ifdef HAVE_LIBSYSTEMD
 	report(notified_has("READY=1"), "READY=1 reaches the service manager after the first pass");
-#endif
 	/* The first pass: the GPU present at boot, not the host's boot VGA. */
 	report(override_is("0000:0a:00.0", "vfio-pci") && probes_of("0000:0a:00.0") == 1,
 	       "start: a full bind pass hands the GPU present at boot to vfio-pci");
@@ -494,9 +486,7 @@ static void test_behaviour(void)
 	write_file(cmdline_path, "root=/dev/vda1 vfio_binder.id=1b36:000d\n");
 	kill(pid, SIGHUP);
 	report(WAIT_FOR(log_has("configuration reloaded"), 5), "SIGHUP: the configuration is re-read");
-#ifdef HAVE_LIBSYSTEMD
 	report(WAIT_FOR(notified_has("RELOADING=1"), 2), "SIGHUP: RELOADING=1 reaches the service manager");
-#endif
 	report(WAIT_FOR(override_is(nic, "vfio-pci"), 5) && probes_of(nic) >= 1,
 	       "SIGHUP: the network card already there, now selected, is handed over");
 	g_free(hotplug("0000:3c:00.0", "0x020000", "8086:1533", 31));
@@ -560,9 +550,7 @@ static void test_behaviour(void)
 	       "SIGTERM: exit status 0 within a second (%.3f s)", now() - t0);
 	if (status < 0)
 		stop(pid);
-#ifdef HAVE_LIBSYSTEMD
 	report(notified_has("STOPPING=1"), "SIGTERM: STOPPING=1 reaches the service manager");
-#endif
 }
 
 static void test_sigint_and_bad_start(void)
