@@ -37,25 +37,26 @@ static inline FILE *fuzz_null(void)
 /*
  * A Turing card with its four functions in group 14, the host's boot VGA
  * and its audio in group 15, a bridge, and a NIC without a group: enough for
- * every selection rule to have something to act on.
+ * every selection rule to have something to act on. Driver and override
+ * are never NULL ("" for none), as pci_table_load() leaves them.
  */
 static const struct pci_func fuzz_funcs[] = {
 	{ .addr = { 0, 0x00, 0x01, 1 }, .class = 0x060400, .vendor = 0x1022, .device = 0x1483, .boot_vga = -1,
-	  .detailed = true, .has_override = true, .iommu_group = 14 },
+	  .detailed = true, .has_override = true, .iommu_group = 14, .driver = "", .override = "" },
 	{ .addr = { 0, 0x06, 0x00, 0 }, .class = 0x020000, .vendor = 0x8086, .device = 0x1539, .boot_vga = -1,
-	  .detailed = true, .has_override = true, .iommu_group = -1, .driver = "igb" },
+	  .detailed = true, .has_override = true, .iommu_group = -1, .driver = "igb", .override = "" },
 	{ .addr = { 0, 0x2d, 0x00, 0 }, .class = 0x030000, .vendor = 0x10de, .device = 0x1e87, .boot_vga = 0,
-	  .detailed = true, .has_override = true, .iommu_group = 14 },
+	  .detailed = true, .has_override = true, .iommu_group = 14, .driver = "", .override = "" },
 	{ .addr = { 0, 0x2d, 0x00, 1 }, .class = 0x040300, .vendor = 0x10de, .device = 0x10f8, .boot_vga = -1,
-	  .detailed = true, .has_override = true, .iommu_group = 14 },
+	  .detailed = true, .has_override = true, .iommu_group = 14, .driver = "", .override = "" },
 	{ .addr = { 0, 0x2d, 0x00, 2 }, .class = 0x0c0330, .vendor = 0x10de, .device = 0x1ad8, .boot_vga = -1,
-	  .detailed = true, .has_override = true, .iommu_group = 14 },
+	  .detailed = true, .has_override = true, .iommu_group = 14, .driver = "", .override = "" },
 	{ .addr = { 0, 0x2d, 0x00, 3 }, .class = 0x0c8000, .vendor = 0x10de, .device = 0x1ad9, .boot_vga = -1,
-	  .detailed = true, .has_override = true, .iommu_group = 14 },
+	  .detailed = true, .has_override = true, .iommu_group = 14, .driver = "", .override = "" },
 	{ .addr = { 0, 0x2e, 0x00, 0 }, .class = 0x030000, .vendor = 0x1002, .device = 0x73ff, .boot_vga = 1,
-	  .detailed = true, .has_override = true, .iommu_group = 15, .driver = "amdgpu" },
+	  .detailed = true, .has_override = true, .iommu_group = 15, .driver = "amdgpu", .override = "" },
 	{ .addr = { 0, 0x2e, 0x00, 1 }, .class = 0x040300, .vendor = 0x1002, .device = 0xab28, .boot_vga = -1,
-	  .detailed = true, .has_override = true, .iommu_group = 15 },
+	  .detailed = true, .has_override = true, .iommu_group = 15, .driver = "", .override = "" },
 };
 
 /* Selection and both outputs over the in-memory machine, with and without an IOMMU. */
