@@ -91,16 +91,17 @@ static int parse_group(const char *s)
 static int set_name(const char **field, const char *name)
 {
 	char *copy = NULL;
+	bool empty = !*name;
 
-	if (*name) {
+	/* Copied (and looked at) before the old one is freed: name may be *field itself. */
+	if (!empty)
 		copy = strdup(name);
-		if (!copy)
-			name = "";
-	}
 	if (**field)
 		free((char *)*field);
 	*field = copy ? copy : "";
-	return copy || !*name ? 0 : -ENOMEM;
+	/* copy is owned by *field now; cppcheck does not follow the store through the pointer. */
+	/* cppcheck-suppress memleak */
+	return copy || empty ? 0 : -ENOMEM;
 }
 
 int pci_func_set_driver(struct pci_func *f, const char *name)
