@@ -50,6 +50,85 @@ void sysfs_close(struct sysfs *s)
 	s->path = NULL;
 }
 
+/*
+ * What RESOLVE_BENEATH does, for kernels without openat2: walks rel one
+ * component at a time below the root, follows relative symlinks (sysfs is
+ * made of them) and refuses absolute ones and any ".." above the root with
+ * EXDEV. Writes into out the same path with no symlink left in it, except
+ * the last component when follow_last is false (O_NOFOLLOW then refuses
+ * it). Checking a path and opening it are two steps, but only the kernel
+ * makes links in the real sysfs.
+ */
+static int resolve_beneath(int root_fd, const char *rel, bool follow_last, char *out, size_t size)
+{
+	char todo[PATH_MAX], target[PATH_MAX];
+	size_t outlen = 0, len = strlen(rel);
+	unsigned links = 0;
+
+	if (rel[0] == '/')
+		return -EXDEV;
+	if (len >= sizeof(todo) || size < 2)
+		return -ENAMETOOLONG;
+	memcpy(todo, rel, len + 1);
+	out[0] = '\0';
+	for (;;) {
+		size_t n, prev = outlen;
+		bool last;
+		struct stat st;
+		ssize_t l;
+
+		len = strspn(todo, "/");
+		memmove(todo, todo + len, strlen(todo + len) + 1);
+		if (!todo[0])
+			break;
+		n = strcspn(todo, "/");
+		last = todo[n + strspn(todo + n, "/")] == '\0';
+		if (n == 2 && todo[0] == '.' && todo[1] == '.') {
+			char *slash = strrchr(out, '/');
+
+			if (!outlen)
+				return -EXDEV;
+			outlen = slash ? (size_t)(slash - out) : 0;
+			out[outlen] = '\0';
+		} else if (!(n == 1 && todo[0] == '.')) {
+			if (outlen + n + 2 > size)
+				return -ENAMETOOLONG;
+			if (outlen)
+				out[outlen++] = '/';
+			memcpy(out + outlen, todo, n);
+			outlen += n;
+			out[outlen] = '\0';
+		}
+		memmove(todo, todo + n, strlen(todo + n) + 1);
+		if (outlen <= prev || (last && !follow_last))
+			continue;
+		if (fstatat(root_fd, out, &st, AT_SYMLINK_NOFOLLOW) < 0)
+			return -errno;
+		if (!S_ISLNK(st.st_mode))
+			continue;
+		if (++links > 40)
+			return -ELOOP;
+		l = readlinkat(root_fd, out, target, sizeof(target) - 1);
+		if (l < 0)
+			return -errno;
+		target[l] = '\0';
+		if (target[0] == '/')
+			return -EXDEV;
+		/* The link gives way to its target, read from the link's own directory. */
+		outlen = prev;
+		out[outlen] = '\0';
+		len = strlen(todo);
+		if ((size_t)l + 1 + len >= sizeof(todo))
+			return -ENAMETOOLONG;
+		memmove(todo + l + 1, todo, len + 1);
+		memcpy(todo, target, (size_t)l);
+		todo[l] = '/';
+	}
+	if (!outlen)
+		memcpy(out, ".", 2);
+	return 0;
+}
+
 int sysfs_openat(const struct sysfs *s, const char *rel, int flags)
 {
 	static bool no_openat2;
@@ -72,9 +151,14 @@ int sysfs_openat(const struct sysfs *s, const char *rel, int flags)
 		no_openat2 = true;
 	}
 #endif
-	if (rel[0] == '/' || !strncmp(rel, "../", 3) || strstr(rel, "/../"))
-		return -EXDEV;
-	fd = openat(s->root_fd, rel, flags);
+	{
+		char path[PATH_MAX];
+		int r = resolve_beneath(s->root_fd, rel, !(flags & O_NOFOLLOW), path, sizeof(path));
+
+		if (r < 0)
+			return r;
+		fd = openat(s->root_fd, path, flags);
+	}
 	return fd < 0 ? -errno : fd;
 }
 
