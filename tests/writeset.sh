@@ -70,10 +70,13 @@ expect_set "bind opens exactly the planned files, inside the tree" "$(opened)" \
 	"$tree/devices/pci0000:00/0000:01:00.0/driver_override" \
 	"$tree/devices/pci0000:00/0000:01:00.1/driver_override" \
 	"$tree/bus/pci/drivers_probe"
-check "the trace saw openat2 (the recorder works)" grep -q 'openat2(' "$TMP/trace"
-# Which openat2 call writes the first override: the fault cases below hit it.
-first_write=$(grep -E '^[0-9]+ +openat2\(' "$TMP/trace" | grep -n 'driver_override", {flags=O_WRONLY' | head -n1 | cut -d: -f1)
-group_list=$(grep -E '^[0-9]+ +openat2\(' "$TMP/trace" | grep -n '"kernel/iommu_groups/1/devices"' | head -n1 | cut -d: -f1)
+# openat2 since Linux 5.6; sysfs.c falls back to openat before that.
+sc=openat2
+grep -qE '^[0-9]+ +openat2\(' "$TMP/trace" || sc=openat
+check "the trace saw the override writes (the recorder works)" grep -qE "^[0-9]+ +$sc\\(.*driver_override" "$TMP/trace"
+# Which $sc call writes the first override, and which lists group 1: the fault cases below hit them.
+first_write=$(grep -E "^[0-9]+ +$sc\\(" "$TMP/trace" | grep -nE 'driver_override", (\{flags=)?O_WRONLY' | head -n1 | cut -d: -f1)
+group_list=$(grep -E "^[0-9]+ +$sc\\(" "$TMP/trace" | grep -n '"kernel/iommu_groups/1/devices"' | head -n1 | cut -d: -f1)
 
 # 2. unbind = yes takes the audio function from its driver: driver/unbind too.
 tree=$(fake_tree "$TOPO" "@driver 0000:01:00.1 snd_hda_intel")
@@ -94,64 +97,72 @@ expect_set "unbind = no: the bound function is not written" "$(attempted)" \
 	"$tree/bus/pci/devices/0000:01:00.0/driver_override" \
 	"$tree/bus/pci/drivers_probe"
 
-# 3. Links out of the root: an override that is a link to a file outside,
-#    drivers_probe a relative link that climbs out, and (3b) a driver link
-#    to a directory outside, with unbind = yes.
-tree=$(fake_tree "$TOPO")
-dev="$tree/devices/pci0000:00"
-ln -sfn "$OUT/victim" "$dev/0000:01:00.0/driver_override"
-rm "$tree/bus/pci/drivers_probe"
-ln -s ../../../outside/probe "$tree/bus/pci/drivers_probe"
-traced -- --sysfs "$tree" -c "$TMP/dev01.conf" --no-cmdline bind
-rc=$?
-check "links out of the root: partial failure, not a crash (exit $rc)" [ "$rc" -eq 1 ]
-check "override link out of the root not read" \
-	grep -qF "vfio-binder: 0000:01:00.0: unreadable driver_override: Invalid cross-device link" "$TMP/out"
-check "override link not followed for the write, with a message" \
-	grep -qF "vfio-binder: 0000:01:00.0 [10de:1b81]: cannot write 'vfio-pci' to driver_override: Too many levels of symbolic links; skipped" "$TMP/out"
-check "the other function still gets its override" grep -qx vfio-pci "$dev/0000:01:00.1/driver_override"
-check "probe link out of the root not followed, with a message" \
-	grep -qF "vfio-binder: 0000:01:00.1: probe request failed: Too many levels of symbolic links" "$TMP/out"
-check "links out of the root: nothing outside changed" test "$out_before" = "$(snapshot "$OUT")"
-opened_outside=$(opened | grep -v "^$tree/" || true)
-check "links out of the root: no write-open resolved outside" test -z "$opened_outside"
+# 3. Links out of the root, with openat2's RESOLVE_BENEATH and again with
+#    openat2 failing ENOSYS (kernels before 5.6, some seccomp filters), where
+#    sysfs.c walks the path itself.
+hostile_links() { # LABEL STRACE-ARGS...
+	local label=$1 mode=("${@:2}") rc m dev
+	tree=$(fake_tree "$TOPO")
+	dev="$tree/devices/pci0000:00"
+	ln -sfn "$OUT/victim" "$dev/0000:01:00.0/driver_override"
+	rm "$tree/bus/pci/drivers_probe"
+	ln -s ../../../outside/probe "$tree/bus/pci/drivers_probe"
+	traced "${mode[@]}" -- --sysfs "$tree" -c "$TMP/dev01.conf" --no-cmdline bind
+	rc=$?
+	if [ "${#mode[@]}" -gt 0 ]; then
+		check "${label}the binder fell back to openat" grep -qE '^[0-9]+ +openat\(.*driver_override' "$TMP/trace"
+	fi
+	check "${label}links out of the root: partial failure, not a crash (exit $rc)" [ "$rc" -eq 1 ]
+	check "${label}override link out of the root not read" \
+		grep -qF "vfio-binder: 0000:01:00.0: unreadable driver_override: Invalid cross-device link" "$TMP/out"
+	check "${label}override link not followed for the write, with a message" \
+		grep -qF "vfio-binder: 0000:01:00.0 [10de:1b81]: cannot write 'vfio-pci' to driver_override: Too many levels of symbolic links; skipped" "$TMP/out"
+	check "${label}the other function still gets its override" grep -qx vfio-pci "$dev/0000:01:00.1/driver_override"
+	check "${label}probe link out of the root not followed, with a message" \
+		grep -qF "vfio-binder: 0000:01:00.1: probe request failed: Too many levels of symbolic links" "$TMP/out"
+	check "${label}links out of the root: nothing outside changed" test "$out_before" = "$(snapshot "$OUT")"
+	opened_outside=$(opened | grep -v "^$tree/" || true)
+	check "${label}links out of the root: no write-open resolved outside" test -z "$opened_outside"
 
-tree=$(fake_tree "$TOPO" "@driver 0000:01:00.1 snd_hda_intel")
-dev="$tree/devices/pci0000:00"
-ln -sfn "$OUT/drv" "$dev/0000:01:00.1/driver"
-traced -- --sysfs "$tree" -c "$TMP/unbind.conf" --no-cmdline bind
-rc=$?
-check "driver link out of the root: partial failure (exit $rc)" [ "$rc" -eq 1 ]
-check "driver link out of the root not followed for unbind, with a message" \
-	grep -qF "vfio-binder: 0000:01:00.1 [10de:10f0]: cannot unbind it from drv: Invalid cross-device link" "$TMP/out"
-check "driver link out of the root: nothing outside changed" test "$out_before" = "$(snapshot "$OUT")"
-opened_outside=$(opened | grep -v "^$tree/" || true)
-check "driver link out of the root: no write-open resolved outside" test -z "$opened_outside"
+	tree=$(fake_tree "$TOPO" "@driver 0000:01:00.1 snd_hda_intel")
+	dev="$tree/devices/pci0000:00"
+	ln -sfn "$OUT/drv" "$dev/0000:01:00.1/driver"
+	traced "${mode[@]}" -- --sysfs "$tree" -c "$TMP/unbind.conf" --no-cmdline bind
+	rc=$?
+	check "${label}driver link out of the root: partial failure (exit $rc)" [ "$rc" -eq 1 ]
+	check "${label}driver link out of the root not followed for unbind, with a message" \
+		grep -qF "vfio-binder: 0000:01:00.1 [10de:10f0]: cannot unbind it from drv: Invalid cross-device link" "$TMP/out"
+	check "${label}driver link out of the root: nothing outside changed" test "$out_before" = "$(snapshot "$OUT")"
+	opened_outside=$(opened | grep -v "^$tree/" || true)
+	check "${label}driver link out of the root: no write-open resolved outside" test -z "$opened_outside"
 
-# 3c. A device entry that is itself a link out of the root, to a directory
-#     that looks like a device bound to a driver: nothing of it is read or written.
-mkdir -p "$OUT/dev0"
-printf '0x040300\n' > "$OUT/dev0/class"
-printf '(null)\n' > "$OUT/dev0/driver_override"
-ln -sfn ../drv "$OUT/dev0/driver"
-out_before=$(snapshot "$OUT")
-tree=$(fake_tree "$TOPO")
-ln -sfn "$OUT/dev0" "$tree/bus/pci/devices/0000:01:00.1"
-traced -- --sysfs "$tree" -c "$TMP/dev01.conf" --no-cmdline bind
-rc=$?
-check "device link out of the root: partial failure (exit $rc)" [ "$rc" -eq 1 ]
-for m in "0000:01:00.1: cannot read its class (Invalid cross-device link); treated as an unknown device" \
-	"0000:01:00.1: unreadable driver link: Invalid cross-device link" \
-	"0000:01:00.1 [ffff:ffff]: cannot write 'vfio-pci' to driver_override: Invalid cross-device link; skipped"; do
-	check "device link out of the root: '$m'" grep -qxF "vfio-binder: $m" "$TMP/out"
-done
-check "device link out of the root: nothing outside changed" test "$out_before" = "$(snapshot "$OUT")"
-opened_outside=$(opened | grep -v "^$tree/" || true)
-check "device link out of the root: no write-open resolved outside" test -z "$opened_outside"
+	# 3c. A device entry that is itself a link out of the root, to a directory
+	#     that looks like a device bound to a driver: nothing of it is read or written.
+	mkdir -p "$OUT/dev0"
+	printf '0x040300\n' > "$OUT/dev0/class"
+	printf '(null)\n' > "$OUT/dev0/driver_override"
+	ln -sfn ../drv "$OUT/dev0/driver"
+	out_before=$(snapshot "$OUT")
+	tree=$(fake_tree "$TOPO")
+	ln -sfn "$OUT/dev0" "$tree/bus/pci/devices/0000:01:00.1"
+	traced "${mode[@]}" -- --sysfs "$tree" -c "$TMP/dev01.conf" --no-cmdline bind
+	rc=$?
+	check "${label}device link out of the root: partial failure (exit $rc)" [ "$rc" -eq 1 ]
+	for m in "0000:01:00.1: cannot read its class (Invalid cross-device link); treated as an unknown device" \
+		"0000:01:00.1: unreadable driver link: Invalid cross-device link" \
+		"0000:01:00.1 [ffff:ffff]: cannot write 'vfio-pci' to driver_override: Invalid cross-device link; skipped"; do
+		check "${label}device link out of the root: '$m'" grep -qxF "vfio-binder: $m" "$TMP/out"
+	done
+	check "${label}device link out of the root: nothing outside changed" test "$out_before" = "$(snapshot "$OUT")"
+	opened_outside=$(opened | grep -v "^$tree/" || true)
+	check "${label}device link out of the root: no write-open resolved outside" test -z "$opened_outside"
+}
+hostile_links ""
+hostile_links "without openat2: " -e inject=openat2:error=ENOSYS
 
 # 4. The device vanishes between plan and write: the first override write fails with ENODEV.
 tree=$(fake_tree "$TOPO")
-traced -e "inject=openat2:error=ENODEV:when=$first_write" -- --sysfs "$tree" -c "$TMP/dev01.conf" --no-cmdline bind
+traced -e "inject=$sc:error=ENODEV:when=$first_write" -- --sysfs "$tree" -c "$TMP/dev01.conf" --no-cmdline bind
 rc=$?
 check "device gone at write time: partial failure (exit $rc)" [ "$rc" -eq 1 ]
 check "device gone: message names it and the error" \
@@ -160,14 +171,14 @@ check "device gone: the other function still bound" grep -qx vfio-pci "$tree/bus
 check "device gone: it is not probed" test "$(cat "$tree/bus/pci/drivers_probe")" = 0000:01:00.1
 # The same, as a real removal: the device's directory disappears before the write.
 tree=$(fake_tree "$TOPO")
-traced -e "inject=openat2:error=ENOENT:when=$first_write" -- --sysfs "$tree" -c "$TMP/dev01.conf" --no-cmdline bind
+traced -e "inject=$sc:error=ENOENT:when=$first_write" -- --sysfs "$tree" -c "$TMP/dev01.conf" --no-cmdline bind
 check "device removed: partial failure" [ $? -eq 1 ]
 check "device removed: message" \
 	grep -qF "vfio-binder: 0000:01:00.0 [10de:1b81]: cannot write 'vfio-pci' to driver_override: No such file or directory; skipped" "$TMP/out"
 
 # 5. The IOMMU group cannot be listed when its members are read (it changed under us).
 tree=$(fake_tree "$TOPO")
-traced -e "inject=openat2:error=ENOENT:when=$group_list" -- --sysfs "$tree" -c "$TMP/dev01.conf" --no-cmdline bind
+traced -e "inject=$sc:error=ENOENT:when=$group_list" -- --sysfs "$tree" -c "$TMP/dev01.conf" --no-cmdline bind
 rc=$?
 check "group gone: exits 0 or 1, not a crash (exit $rc)" [ "$rc" -le 1 ]
 check "group gone: message" grep -qF "vfio-binder: kernel/iommu_groups/1/devices: cannot list the group's devices: No such file or directory" "$TMP/out"
