@@ -16,13 +16,24 @@
  * bus/pci/devices entry. The tree is then read with pci_table_load(),
  * planned, printed both ways, and applied as a dry run.
  *
+ * Two more kinds of line test the sysfs layer's one promise, that nothing
+ * is opened outside the root: "@NAME|TARGET" makes links/NAME a link to
+ * TARGET, and "?PATH" opens PATH through sysfs_openat(), which must fail
+ * or give a file inside the root. Built with FUZZ_NO_OPENAT2 (the harness
+ * fuzz-sysfs-noopenat2), every openat2 fails ENOSYS, as on kernels before
+ * 5.6, and sysfs.c's own path walk is what is tested.
+ *
  * Files are only ever created under real directories of the tree, never
  * through one of the fuzzer's links, so a hostile target cannot make the
  * harness itself write outside its directory.
  */
+#include <dlfcn.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <ftw.h>
+#include <limits.h>
+#include <stdarg.h>
+#include <sys/syscall.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -35,8 +46,30 @@
 #define MAX_FUNCS 24
 #define MAX_FIELD 512
 
-static char root[64];
+static char root[64], root_real[PATH_MAX];
 static int root_fd = -1;
+
+#ifdef FUZZ_NO_OPENAT2
+/* The kernel before 5.6, for the binder's objects linked into this program. */
+long syscall(long nr, ...)
+{
+	static long (*real)(long, ...);
+	long a[6];
+	va_list ap;
+
+	if (nr == SYS_openat2) {
+		errno = ENOSYS;
+		return -1;
+	}
+	va_start(ap, nr);
+	for (int i = 0; i < 6; i++)
+		a[i] = va_arg(ap, long);
+	va_end(ap);
+	if (!real)
+		real = (long (*)(long, ...))dlsym(RTLD_NEXT, "syscall");
+	return real(nr, a[0], a[1], a[2], a[3], a[4], a[5]);
+}
+#endif
 
 static int rm_one(const char *path, const struct stat *st, int flag, struct FTW *ftw)
 {
@@ -61,7 +94,7 @@ static void make_root(void)
 	if (!mkdtemp(root))
 		abort();
 	root_fd = open(root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (root_fd < 0)
+	if (root_fd < 0 || !realpath(root, root_real))
 		abort();
 	atexit(cleanup);
 }
@@ -203,6 +236,62 @@ static int fake_modload(void *userdata, const char *module, const char *options,
 	return (int)(strlen(module) % 3) - 1;
 }
 
+/* "@NAME|TARGET": links/NAME -> TARGET, raw. */
+static void add_link(char *line)
+{
+	char name[MAX_FIELD], rel[MAX_FIELD + 16];
+	char *target = strchr(line, '|');
+
+	if (!target)
+		return;
+	*target++ = '\0';
+	snprintf(name, sizeof(name), "%s", line);
+	if (!sanitize(name))
+		return;
+	mkdirs("links");
+	snprintf(rel, sizeof(rel), "links/%s", name);
+	symlinkat(target, root_fd, rel);
+}
+
+/* "?PATH": whatever sysfs_openat() opens is inside the root. */
+static void probe(const struct sysfs *s, const char *rel)
+{
+	static const int flags[] = { O_RDONLY, O_RDONLY | O_NOFOLLOW, O_RDONLY | O_DIRECTORY };
+
+	for (size_t i = 0; i < ELEMENTSOF(flags); i++) {
+		char proc[64], got[PATH_MAX];
+		int fd = sysfs_openat(s, rel, flags[i]);
+		ssize_t n;
+
+		if (fd < 0)
+			continue;
+		snprintf(proc, sizeof(proc), "/proc/self/fd/%d", fd);
+		n = readlink(proc, got, sizeof(got) - 1);
+		close(fd);
+		if (n < 0)
+			abort();
+		got[n] = '\0';
+		if (strncmp(got, root_real, strlen(root_real)) != 0 ||
+		    (got[strlen(root_real)] != '\0' && got[strlen(root_real)] != '/')) {
+			fprintf(stderr, "sysfs_openat(\"%s\") opened %s, outside %s\n", rel, got, root_real);
+			abort();
+		}
+	}
+}
+
+static void run_probes(char *const *probes, size_t n)
+{
+	struct sysfs s = { .root_fd = -1 };
+
+	if (!n)
+		return;
+	if (sysfs_open(&s, root) < 0)
+		abort();
+	for (size_t i = 0; i < n; i++)
+		probe(&s, probes[i]);
+	sysfs_close(&s);
+}
+
 static void run_tree(const struct policy *p)
 {
 	struct sysfs s = { .root_fd = -1 };
@@ -242,9 +331,9 @@ static void run_tree(const struct policy *p)
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	char *text, *line, *save = NULL;
+	char *text, *line, *save = NULL, *probes[MAX_FUNCS];
 	struct policy p;
-	size_t funcs = 0;
+	size_t funcs = 0, n_probes = 0;
 
 	fuzz_null();
 	if (size > 16 * 1024)
@@ -278,12 +367,21 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 		if (strlen(line) > MAX_FIELD - 1)
 			continue;
+		if (line[0] == '@') {
+			add_link(line + 1);
+			continue;
+		}
+		if (line[0] == '?') {
+			probes[n_probes++] = line + 1;
+			continue;
+		}
 		/* strsep, not strtok: empty fields count */
 		while (n < ELEMENTSOF(f) && (f[n] = strsep(&line, "|")))
 			n++;
 		add_function(f, n);
 	}
 	run_tree(&p);
+	run_probes(probes, n_probes);
 	policy_free(&p);
 	free(text);
 	return 0;

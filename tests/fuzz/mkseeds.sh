@@ -9,7 +9,7 @@ set -eu
 top=$(cd "$(dirname "$0")/../.." && pwd)
 out="$top/tests/fuzz/corpus"
 rm -rf "$out"
-mkdir -p "$out/fuzz-conf" "$out/fuzz-cmdline" "$out/fuzz-pciaddr" "$out/fuzz-sysfs"
+mkdir -p "$out/fuzz-conf" "$out/fuzz-cmdline" "$out/fuzz-pciaddr" "$out/fuzz-sysfs" "$out/fuzz-sysfs-noopenat2"
 
 for f in "$top"/tests/conf/*.conf "$top"/examples/*.conf; do
 	cp "$f" "$out/fuzz-conf/$(basename "$(dirname "$f")")-$(basename "$f")"
@@ -66,3 +66,14 @@ printf '%s\n' "vfio_binder.id=10de:1b81 vfio_binder.device=0000:01:00.0,0000:01:
 	'0000:00:02.0|0x030000|0x8086|0x1912|1|8|i915|' \
 	'0000:00:02.0|0x060400|0x8086|0x1901|-|7|pcieport|' \
 	> "$out/fuzz-sysfs/hostile-2"
+# Links anywhere, and paths opened through them ("@NAME|TARGET", "?PATH").
+printf '%s\n' "vfio_binder.policy=boot_vga" \
+	'0000:01:00.0|0x030000|0x10de|0x1b81|0|1|-|' \
+	'@a|../devices/pci0000:00' '@b|/etc' '@c|../../..' '@d|a/../../links/b' '@e|e' \
+	'@f|../bus/pci/devices/0000:01:00.0' '@g|f/../../../..' \
+	'?links/a/0000:01:00.0/class' '?links/b/passwd' '?links/c' '?links/d/x' '?links/e' \
+	'?links/f/driver_override' '?links/g' '?../etc' '?/etc/passwd' '?.' \
+	'?bus/pci/devices/0000:01:00.0/../../../../..' '?bus/pci/devices/0000:01:00.0/iommu_group/devices' \
+	> "$out/fuzz-sysfs/links-1"
+# The fallback harness starts from the same trees.
+cp "$out"/fuzz-sysfs/* "$out/fuzz-sysfs-noopenat2/"
