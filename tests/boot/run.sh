@@ -234,6 +234,22 @@ first_line() {
 	[[ -n $na && -n $nb ]] && ((na < nb))
 }
 
+# ktime_before 'A<<B' LOG: by the kernel's own timestamps, the binder's line
+# matching A (from dmesg in the guest) was logged before the first kernel
+# line matching B. Patterns go through the environment: awk -v would eat
+# their backslashes.
+ktime_before() {
+	tr -d '\r' <"$2" | KT_A=${1%%<<*} KT_B=${1#*<<} awk '
+		function stamp(s) { sub(/^\[ */, "", s); sub(/\].*/, "", s); return s }
+		function text(s) { sub(/^\[[^]]*\] /, "", s); return s }
+		/VFIO-KMSG \[/ && ta == "" {
+			l = $0; sub(/.*VFIO-KMSG /, "", l)
+			if (text(l) ~ ENVIRON["KT_A"]) ta = stamp(l)
+		}
+		/^\[ *[0-9]+\.[0-9]+\] / && tb == "" && text($0) ~ ENVIRON["KT_B"] { tb = stamp($0) }
+		END { exit !(ta != "" && tb != "" && ta + 0 < tb + 0) }'
+}
+
 # scenario NAME FLAVOURS MACHINE IOMMU CONF CMDLINE EXPECT...
 #   EXPECT: ADDR=DRIVER     the function ends on DRIVER
 #           mod=NAME        module NAME is loaded (udev did load the native driver)
@@ -241,6 +257,8 @@ first_line() {
 #           kmsg=REGEX      the kernel log (dmesg in the guest) matches
 #           nolog=REGEX     the boot log does not match
 #           order=A<<B      in the boot log, A first shows before B
+#           ktime=A<<B      by kernel timestamps, the binder's line A (dmesg)
+#                           came before the first kernel line B
 # Every function not named ADDR=vfio-pci must end off vfio-pci with no
 # driver_override; the ones named must carry driver_override = vfio-pci.
 scenario() {
@@ -285,6 +303,9 @@ scenario() {
 					;;
 				order=*)
 					first_line "${e#order=}" "$log" || bad+=("log: not in this order: ${e#order=}")
+					;;
+				ktime=*)
+					ktime_before "${e#ktime=}" "$log" || bad+=("kernel timestamps: not in this order: ${e#ktime=}")
 					;;
 				nolog=*)
 					tr -d '\r' <"$log" | grep -qE -- "${e#nolog=}" && bad+=("log has /${e#nolog=}/")
@@ -331,11 +352,14 @@ SLOT_NATIVE=(0000:00:01.0=bochs-drm mod=bochs mod=cirrus mod=snd_hda_intel)
 
 # 1. policy = boot_vga: the secondary GPU and its audio on vfio-pci, the boot
 # VGA native. Booted REPEAT times per flavour.
-# In initramfs-tools the init-top script writes to the console before udev's
+# The kernel timestamps show the binder done before udev's first native
+# display driver (bochs-drm, for the boot VGA) initialised. In
+# initramfs-tools the init-top script writes to the console before udev's
 # script starts udevd, so there the console also shows the order of events.
 BOOT_VGA=(0000:01:00.0=vfio-pci 0000:01:00.1=vfio-pci "${SLOT_NATIVE[@]}"
 	'kmsg=vfio-binder: 0000:01:00.0 \[1013:00b8\] -> vfio-pci \(boot_vga policy\)'
-	'kmsg=vfio-binder: 0000:01:00.1 \[8086:293e\] -> vfio-pci')
+	'kmsg=vfio-binder: 0000:01:00.1 \[8086:293e\] -> vfio-pci'
+	'ktime=vfio-binder: 0000:01:00.1 .*-> vfio-pci<<\[drm\] Initialized bochs-drm')
 for ((i = 1; i <= REPEAT; i++)); do
 	scenario "boot_vga-$i" initramfs-tools slot yes boot_vga "" "${BOOT_VGA[@]}" \
 		'order=vfio-binder: 0000:01:00.1 .*-> vfio-pci<<Starting systemd-udevd'
