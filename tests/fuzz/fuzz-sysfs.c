@@ -46,7 +46,7 @@
 #define MAX_FUNCS 24
 #define MAX_FIELD 512
 
-static char root[64], root_real[PATH_MAX];
+static char root[PATH_MAX], root_real[PATH_MAX];
 static int root_fd = -1;
 
 #ifdef FUZZ_NO_OPENAT2
@@ -88,7 +88,11 @@ static void cleanup(void)
 
 static void make_root(void)
 {
-	const char *tmp = access("/dev/shm", W_OK) == 0 ? "/dev/shm" : getenv("TMPDIR");
+	/* run.sh gives a directory it removes afterwards: libFuzzer may end without atexit(). */
+	const char *tmp = getenv("FUZZ_TMPDIR");
+
+	if (!tmp || !*tmp)
+		tmp = access("/dev/shm", W_OK) == 0 ? "/dev/shm" : getenv("TMPDIR");
 
 	snprintf(root, sizeof(root), "%s/vfio-binder-fuzz.XXXXXX", tmp && *tmp ? tmp : "/tmp");
 	if (!mkdtemp(root))

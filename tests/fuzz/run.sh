@@ -53,6 +53,10 @@ build
 
 # Leaks fail the run (libFuzzer checks after each input that allocated more than it freed).
 export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:allocator_may_return_null=1}
+# The sysfs harnesses build their trees here (tmpfs when there is one), removed at the end.
+FUZZ_TMPDIR=$(mktemp -d /dev/shm/vfio-binder-fuzz-run.XXXXXX 2>/dev/null || mktemp -d)
+export FUZZ_TMPDIR
+trap 'rm -rf "$FUZZ_TMPDIR"' EXIT
 export UBSAN_OPTIONS=${UBSAN_OPTIONS:-halt_on_error=1:print_stacktrace=1}
 
 failed=0
