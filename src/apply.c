@@ -31,7 +31,7 @@ static int do_write(const struct sysfs *s, const struct apply_opts *o, const cha
 	return sysfs_write(s, rel, val, append);
 }
 
-static int take_function(const struct sysfs *s, const struct apply_opts *o, const struct policy *p,
+static enum fstate take_function(const struct sysfs *s, const struct apply_opts *o, const struct policy *p,
 			 const struct pci_func *f, const char *addr)
 {
 	char path[96];
@@ -87,10 +87,15 @@ int apply_plan(const struct sysfs *s, struct pci_table *t, const struct plan *pl
 	for (size_t i = 0; i < plan->n; i++) {
 		struct pci_func *f = &t->v[plan->v[i].func];
 
-		if (plan->v[i].action != PLAN_BIND)
-			continue;
 		if (o->slot && !pci_addr_same_slot(o->slot, &f->addr))
 			continue;
+		/* A refused function is news in dmesg too: "why is my GPU not on vfio-pci?" */
+		if (plan->v[i].action != PLAN_BIND) {
+			if (!o->dry_run)
+				log_notice("%s [%04x:%04x]: not taken: %s", pci_addr_fmt(&f->addr, addr), f->vendor,
+					   f->device, plan->v[i].reason);
+			continue;
+		}
 		if (!f->detailed)
 			pci_func_load_details(s, f);
 		st[i] = take_function(s, o, p, f, pci_addr_fmt(&f->addr, addr));

@@ -7,6 +7,7 @@
 #include "macro.h"
 #include "modload.h"
 
+__attribute__((format(printf, 6, 0)))
 static void kmod_log(void *data, int priority, const char *file, int line, const char *fn,
 		     const char *format, va_list args)
 {

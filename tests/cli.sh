@@ -107,6 +107,13 @@ tree=$(fake_tree skylake-gtx1070-igd-host "@driver 0000:01:00.1 snd_hda_intel")
 check "partial failure exits 1" [ $? -eq 1 ]
 check "partial failure names the driver and the setting" grep -q "0000:01:00.1 \[10de:10f0\]: bound to snd_hda_intel, not taken: set unbind = yes" "$TMP/out"
 
+# A refused function is said in the log, with the reason, and nothing is written for it.
+tree=$(fake_tree turing-4fn-amd-host)
+"$BINDER" --sysfs "$tree" -c "$TOPDIR/tests/conf/exclude-ucsi.conf" --no-cmdline bind --no-load > "$TMP/out" 2>&1
+check "refused: exit 0 (the plan said skip)" [ $? -eq 0 ]
+check "refused: the reason is logged" grep -q "^vfio-binder: 0000:2d:00.0 \[10de:1e87\]: not taken: IOMMU group 14 also holds 0000:2d:00.3 (excluded)" "$TMP/out"
+check "refused: nothing written" grep -qx '(null)' "$tree/bus/pci/devices/0000:2d:00.0/driver_override"
+
 # --dry-run changes nothing.
 tree=$(fake_tree turing-4fn-amd-host)
 before=$(snapshot "$tree")

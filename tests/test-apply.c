@@ -368,9 +368,9 @@ START_TEST(test_read_only_sysfs)
 
 	prepare("skylake-gtx1070-igd-host", NULL, "[binder]\npolicy = boot_vga\n");
 	/* A private mount namespace: the tree itself becomes read-only, as sysfs can be. */
-	if (unshare(CLONE_NEWNS) < 0 || mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0 ||
+	if (unshare(CLONE_NEWNS) < 0 || mount("none", "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0 ||
 	    mount(dir, dir, NULL, MS_BIND, NULL) < 0 ||
-	    mount(NULL, dir, NULL, MS_BIND | MS_REMOUNT | MS_RDONLY, NULL) < 0) {
+	    mount("none", dir, NULL, MS_BIND | MS_REMOUNT | MS_RDONLY, NULL) < 0) {
 		if (getenv("VFIO_BINDER_REQUIRE_ALL"))
 			ck_abort_msg("cannot make a read-only mount for this test (needs root)");
 		return;
