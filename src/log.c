@@ -87,8 +87,17 @@ void log_fullv(int prio, const char *fmt, va_list ap)
 	while (n > 0 && (size_t)n < sizeof(buf) && buf[n - 1] == '\n')
 		buf[--n] = '\0';
 
-	if (kmsg_fd >= 0)
-		dprintf(kmsg_fd, "<%d>vfio-binder: %s\n", prio, buf);
+	if (kmsg_fd >= 0) {
+		/*
+		 * One write() per record, never dprintf(): glibc's dprintf() first
+		 * lseek()s the fd, /dev/kmsg answers EINVAL, and nothing is written.
+		 */
+		char rec[sizeof(buf) + 32];
+		int m = snprintf(rec, sizeof(rec), "<%d>vfio-binder: %s\n", prio, buf);
+
+		if (m > 0 && write(kmsg_fd, rec, (size_t)m < sizeof(rec) ? (size_t)m : sizeof(rec) - 1) < 0)
+			to_stderr = 1;
+	}
 	if (to_stderr || kmsg_fd < 0)
 		fprintf(stream ? stream : stderr, "vfio-binder: %s\n", buf);
 out:

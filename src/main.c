@@ -88,11 +88,14 @@ static int run(const char *cmd)
 	int r, ret = EXIT_USAGE;
 
 	policy_init(&p);
+	r = sysfs_open(&s, arg_sysfs);
+	/* Before the configuration is read: at boot its errors must reach the kernel log too. */
+	if (bind && !arg_dry_run)
+		log_open(arg_log, r == 0 && s.real);
 	if (config_load_all(&p, arg_config, arg_no_cmdline ? NULL : arg_cmdline) < 0) {
 		log_error("configuration error: %s", bind ? "nothing written" : "no plan");
-		return EXIT_USAGE;
+		goto out;
 	}
-	r = sysfs_open(&s, arg_sysfs);
 	if (r < 0) {
 		log_error("cannot open the sysfs root %s: %s", arg_sysfs, strerror(-r));
 		goto out;
@@ -110,7 +113,6 @@ static int run(const char *cmd)
 			.load_data = s.path,
 		};
 
-		log_open(arg_log, s.real);
 		r = bind_pass(&s, &p, &o);
 		if (r > 0)
 			log_warning("%d planned function%s did not end on %s", r, r == 1 ? "" : "s", p.driver);
