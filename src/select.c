@@ -232,8 +232,9 @@ static void select_groups(struct sel *s)
 
 void plan_scan_needs(const struct policy *p, struct pci_scan *ret)
 {
+	/* id matches can be anywhere; group = bind takes functions outside the GPUs' slots */
 	*ret = (struct pci_scan){
-		.all = p->ids.n > 0,
+		.all = p->ids.n > 0 || p->group == GROUP_BIND,
 		.extra = &p->devices,
 	};
 }

@@ -18,7 +18,7 @@
 int sysfs_open(struct sysfs *s, const char *path)
 {
 	struct stat st, real;
-	const char *testbed;
+	const char *testbed, *preload;
 
 	s->root_fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (s->root_fd < 0)
@@ -33,11 +33,13 @@ int sysfs_open(struct sysfs *s, const char *path)
 	 * "--sysfs /sys/" or a bind mount of it is still the real thing. But
 	 * umockdev's preload library redirects every /sys path, stat() included,
 	 * into its testbed, so a testbed would look real: $UMOCKDEV_DIR is set
-	 * exactly when that redirection is active, and then nothing is real.
+	 * (with the library in $LD_PRELOAD) when that redirection is active.
 	 */
 	testbed = getenv("UMOCKDEV_DIR");
+	preload = getenv("LD_PRELOAD");
 	s->real = fstat(s->root_fd, &st) == 0 && stat("/sys", &real) == 0 &&
-		  st.st_dev == real.st_dev && st.st_ino == real.st_ino && !(testbed && *testbed);
+		  st.st_dev == real.st_dev && st.st_ino == real.st_ino &&
+		  !(testbed && *testbed && preload && strstr(preload, "umockdev"));
 	return 0;
 }
 

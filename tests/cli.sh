@@ -39,6 +39,8 @@ echo "$cases" | while read -r topo conf; do
 	compare "plan/$topo.$conf.json" "$TMP/out.json"
 	if command -v python3 >/dev/null; then
 		check "$topo.$conf.json is JSON" python3 -m json.tool "$TMP/out.json" >/dev/null
+	elif [ -n "${VFIO_BINDER_REQUIRE_ALL:-}" ]; then
+		fail "python3 is needed to check that the JSON is JSON"
 	fi
 	echo "$passes $failures" > "$TMP/counts"
 done
@@ -187,6 +189,22 @@ if [ -e /usr/lib/udev/hwdb.bin ] || [ -e /lib/udev/hwdb.bin ] || [ -e /etc/udev/
 elif [ -n "${VFIO_BINDER_REQUIRE_ALL:-}" ]; then
 	fail "no udev hardware database (install udev) for the name lookup tests"
 fi
+
+# group = bind takes a function outside the GPU's slot: plan shows it in full, as bind sees it.
+cat > "$TMP/split.txt" <<'EOT'
+1 0000:00:01.0 0x060400 8086:1901 - root port
+1 0000:01:00.0 0x030000 10de:1b81 0 GTX 1070
+1 0000:01:00.1 0x040300 10de:10f0 - its audio
+1 0000:02:00.0 0x020000 8086:1539 - a NIC in the same group
+2 0000:00:02.0 0x030000 8086:1912 1 the host's GPU
+@driver 0000:02:00.0 igb
+EOT
+"$MKFAKESYS" "$TMP/split.txt" "$TMP/split"
+printf '[binder]\npolicy = boot_vga\ngroup = bind\n' > "$TMP/group-bind.conf"
+"$BINDER" --sysfs "$TMP/split" -c "$TMP/group-bind.conf" --no-cmdline plan > "$TMP/out" 2>&1
+check "group = bind: the NIC's IDs and class in the plan" \
+	grep -q '^bind  0000:02:00.0  8086:1539  Ethernet controller         IOMMU group 1 with 0000:01:00.0$' "$TMP/out"
+check "group = bind: the NIC's driver in the JSON" sh -c "'$BINDER' --sysfs '$TMP/split' -c '$TMP/group-bind.conf' --no-cmdline plan --json | grep -q '\"address\": \"0000:02:00.0\", \"vendor\": \"8086\", \"device\": \"1539\".*\"driver\": \"igb\"'"
 
 # Usage errors.
 "$BINDER" frobnicate > "$TMP/out" 2>&1

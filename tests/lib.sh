@@ -16,7 +16,9 @@ fake_tree() { # TOPOLOGY-NAME [EXTRA-LINES]
 	_dir=$(mktemp -d "$TMP/tree.XXXXXX")
 	cat "$TOPDIR/tests/topologies/$1.txt" > "$_dir.txt"
 	[ -z "${2:-}" ] || printf '%s\n' "$2" >> "$_dir.txt"
-	"$MKFAKESYS" "$_dir.txt" "$_dir" || exit 99
+	# This runs in $(...): exiting would only leave the subshell, and a test
+	# given no tree would compare nothing with nothing. Stop the whole test.
+	"$MKFAKESYS" "$_dir.txt" "$_dir" || { echo "cannot build a tree from $1" >&2; kill -TERM $$; exit 99; }
 	echo "$_dir"
 }
 

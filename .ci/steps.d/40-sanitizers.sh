@@ -40,7 +40,7 @@ make -j"$(nproc)" >/dev/null
 export CK_FORK=no
 san_env() { # LOG-PATH-OPTION
 	export ASAN_OPTIONS="detect_leaks=1:verify_asan_link_order=0$1"
-	export UBSAN_OPTIONS="halt_on_error=1:print_stacktrace=1${1/asan/ubsan}"
+	export UBSAN_OPTIONS="halt_on_error=1:print_stacktrace=1${1/%asan/ubsan}"
 }
 # Tests that preload umockdev: with log_path set, the sanitizer runtime opens
 # its log through umockdev's open() before that is ready, and crashes. They
