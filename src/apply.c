@@ -92,7 +92,7 @@ int apply_plan(const struct sysfs *s, struct pci_table *t, const struct plan *pl
 		/* A refused function is news in dmesg too: "why is my GPU not on vfio-pci?" */
 		if (plan->v[i].action != PLAN_BIND) {
 			if (!o->dry_run)
-				log_notice("%s [%04x:%04x]: not taken: %s", pci_addr_fmt(&f->addr, addr), f->vendor,
+				log_notice("%s [%04x:%04x]: skipped: %s", pci_addr_fmt(&f->addr, addr), f->vendor,
 					   f->device, plan->v[i].reason);
 			continue;
 		}

@@ -113,7 +113,7 @@ check "partial failure names the driver and the setting" grep -q "0000:01:00.1 \
 tree=$(fake_tree turing-4fn-amd-host)
 "$BINDER" --sysfs "$tree" -c "$TOPDIR/tests/conf/exclude-ucsi.conf" --no-cmdline bind --no-load > "$TMP/out" 2>&1
 check "refused: exit 0 (the plan said skip)" [ $? -eq 0 ]
-check "refused: the reason is logged" grep -q "^vfio-binder: 0000:2d:00.0 \[10de:1e87\]: not taken: IOMMU group 14 also holds 0000:2d:00.3 (excluded)" "$TMP/out"
+check "refused: the reason is logged" grep -q "^vfio-binder: 0000:2d:00.0 \[10de:1e87\]: skipped: IOMMU group 14 also holds 0000:2d:00.3 (excluded)" "$TMP/out"
 check "refused: nothing written" grep -qx '(null)' "$tree/bus/pci/devices/0000:2d:00.0/driver_override"
 
 # --dry-run changes nothing.
