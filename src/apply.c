@@ -20,6 +20,7 @@ enum fstate {
 	F_WRITTEN,	/* override written (or already there); waits for the driver */
 	F_ALREADY,	/* already on the driver */
 	F_FAILED,	/* reported; not on the driver */
+	F_NOT_OURS,	/* refused by the plan, or outside the slot being handled */
 };
 
 static int do_write(const struct sysfs *s, const struct apply_opts *o, const char *rel, const char *val, bool append)
@@ -31,12 +32,9 @@ static int do_write(const struct sysfs *s, const struct apply_opts *o, const cha
 	return sysfs_write(s, rel, val, append);
 }
 
-static enum fstate take_function(const struct sysfs *s, const struct apply_opts *o, const struct policy *p,
-			 const struct pci_func *f, const char *addr)
+/* What rules a function out before anything is written, as the kernel shows it now. */
+static enum fstate check_function(const struct policy *p, const struct pci_func *f, const char *addr)
 {
-	char path[96];
-	int r;
-
 	if (streq(f->driver, p->driver))
 		return F_ALREADY;
 	if (f->driver[0] && !p->unbind) {
@@ -49,6 +47,56 @@ static enum fstate take_function(const struct sysfs *s, const struct apply_opts 
 			  addr, f->vendor, f->device);
 		return F_FAILED;
 	}
+	return F_TODO;
+}
+
+/*
+ * A function that cannot be taken takes its companions and, unless
+ * group = ignore, its IOMMU group with it, as the plan's own rules would
+ * have: otherwise the host loses the GPU's HDMI audio, or a whole group,
+ * for a guest that cannot have them.
+ */
+static void refuse_followers(const struct pci_table *t, const struct plan *plan, const struct policy *p,
+			     enum fstate *st)
+{
+	char addr[PCI_ADDR_STRLEN], other[PCI_ADDR_STRLEN];
+	bool changed = true;
+
+	while (changed) {
+		changed = false;
+		for (size_t i = 0; i < plan->n; i++) {
+			const struct pci_func *f = &t->v[plan->v[i].func];
+
+			for (size_t j = 0; st[i] == F_TODO && j < plan->n; j++) {
+				const struct pci_func *g = &t->v[plan->v[j].func];
+				bool group = p->group != GROUP_IGNORE && f->iommu_group >= 0 &&
+					     f->iommu_group == g->iommu_group;
+				bool gpu = pci_addr_same_slot(&f->addr, &g->addr) && pci_class_is_display(g->class) &&
+					   !pci_class_is_display(f->class);
+
+				if (st[j] != F_FAILED || (!group && !gpu))
+					continue;
+				pci_addr_fmt(&f->addr, addr);
+				pci_addr_fmt(&g->addr, other);
+				if (group)
+					log_warning("%s [%04x:%04x]: not taken: %s of its IOMMU group %d is not taken either",
+						    addr, f->vendor, f->device, other, f->iommu_group);
+				else
+					log_warning("%s [%04x:%04x]: not taken: its GPU %s is not taken either", addr,
+						    f->vendor, f->device, other);
+				st[i] = F_FAILED;
+				changed = true;
+			}
+		}
+	}
+}
+
+static enum fstate take_function(const struct sysfs *s, const struct apply_opts *o, const struct policy *p,
+			 const struct pci_func *f, const char *addr)
+{
+	char path[96];
+	int r;
+
 	if (!streq(f->override, p->driver) || f->driver[0]) {
 		snprintf(path, sizeof(path), "bus/pci/devices/%s/driver_override", addr);
 		r = do_write(s, o, path, p->driver, false);
@@ -87,6 +135,7 @@ int apply_plan(const struct sysfs *s, struct pci_table *t, const struct plan *pl
 	for (size_t i = 0; i < plan->n; i++) {
 		struct pci_func *f = &t->v[plan->v[i].func];
 
+		st[i] = F_NOT_OURS;
 		if (o->slot && !pci_addr_same_slot(o->slot, &f->addr))
 			continue;
 		/* A refused function is news in dmesg too: "why is my GPU not on vfio-pci?" */
@@ -98,6 +147,15 @@ int apply_plan(const struct sysfs *s, struct pci_table *t, const struct plan *pl
 		}
 		if (!f->detailed)
 			pci_func_load_details(s, f);
+		st[i] = check_function(p, f, pci_addr_fmt(&f->addr, addr));
+	}
+	/* Everything refused is known before the first write. */
+	refuse_followers(t, plan, p, st);
+	for (size_t i = 0; i < plan->n; i++) {
+		struct pci_func *f = &t->v[plan->v[i].func];
+
+		if (st[i] != F_TODO)
+			continue;
 		st[i] = take_function(s, o, p, f, pci_addr_fmt(&f->addr, addr));
 		written += st[i] == F_WRITTEN;
 	}

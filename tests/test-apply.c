@@ -288,12 +288,13 @@ START_TEST(test_native_driver_kept_without_unbind)
 
 	prepare("skylake-gtx1070-igd-host", "@driver 0000:01:00.1 snd_hda_intel\n", "[binder]\npolicy = boot_vga\n");
 	capture_start();
-	ck_assert_int_eq(apply(false, false), 1);
+	ck_assert_int_eq(apply(false, false), 2);
 	log = capture_end();
 	ck_assert_contains(log, "0000:01:00.1 [10de:10f0]: bound to snd_hda_intel, not taken: set unbind = yes in [binder]");
 	ck_assert_attr("0000:01:00.1", "driver_override", "(null)");
-	/* the other function still went ahead */
-	ck_assert_attr("0000:01:00.0", "driver_override", "vfio-pci");
+	/* the GPU shares its IOMMU group: a guest could not have it, so the host keeps it too */
+	ck_assert_contains(log, "0000:01:00.0 [10de:1b81]: not taken: 0000:01:00.1 of its IOMMU group 1 is not taken either");
+	ck_assert_attr("0000:01:00.0", "driver_override", "(null)");
 	{
 		char *v = fakesys_read(dir, "bus/pci/drivers/snd_hda_intel/unbind");
 
@@ -331,11 +332,41 @@ START_TEST(test_no_driver_override)
 
 	prepare("skylake-gtx1070-igd-host", "@no-override 0000:01:00.0\n", "[binder]\npolicy = boot_vga\n");
 	capture_start();
-	ck_assert_int_eq(apply(true, false), 1);
+	ck_assert_int_eq(apply(true, false), 2);
 	log = capture_end();
 	ck_assert_contains(log, "0000:01:00.0 [10de:1b81]: no driver_override attribute (kernel older than 3.16?); skipped");
-	ck_assert_attr("0000:01:00.1", "driver_override", "vfio-pci");
-	assert_probed("0000:01:00.1");
+	/* its audio function does not go without it */
+	ck_assert_attr("0000:01:00.1", "driver_override", "(null)");
+	assert_probed("");
+	ck_assert_int_eq(kmod.calls, 0);
+}
+END_TEST
+
+START_TEST(test_companion_follows_its_gpu)
+{
+	const char *log;
+
+	/* group = ignore leaves only the companion rule: the GPU is held by nouveau, its audio is free */
+	prepare("skylake-gtx1070-igd-host", "@driver 0000:01:00.0 nouveau\n",
+		"[binder]\npolicy = boot_vga\ngroup = ignore\n");
+	capture_start();
+	ck_assert_int_eq(apply(false, false), 2);
+	log = capture_end();
+	ck_assert_contains(log, "0000:01:00.1 [10de:10f0]: not taken: its GPU 0000:01:00.0 is not taken either");
+	ck_assert_attr("0000:01:00.1", "driver_override", "(null)");
+}
+END_TEST
+
+START_TEST(test_group_ignore_lets_the_gpu_go_alone)
+{
+	prepare("skylake-gtx1070-igd-host", "@driver 0000:01:00.1 snd_hda_intel\n",
+		"[binder]\npolicy = boot_vga\ngroup = ignore\n");
+	capture_start();
+	/* the audio function is held; with group = ignore the GPU still goes to the driver */
+	ck_assert_int_eq(apply(false, false), 1);
+	capture_end();
+	ck_assert_attr("0000:01:00.0", "driver_override", "vfio-pci");
+	ck_assert_attr("0000:01:00.1", "driver_override", "(null)");
 }
 END_TEST
 
@@ -460,6 +491,8 @@ int main(void)
 	tcase_add_test(tc, test_native_driver_kept_without_unbind);
 	tcase_add_test(tc, test_unbind);
 	tcase_add_test(tc, test_no_driver_override);
+	tcase_add_test(tc, test_companion_follows_its_gpu);
+	tcase_add_test(tc, test_group_ignore_lets_the_gpu_go_alone);
 	tcase_add_test(tc, test_device_vanishes);
 	tcase_add_test(tc, test_read_only_sysfs);
 	tcase_add_test(tc, test_module_fails_to_load);
