@@ -196,9 +196,7 @@ int apply_plan(const struct sysfs *s, struct pci_table *t, const struct plan *pl
 		struct pci_func *f = &t->v[plan->v[i].func];
 		const char *reason = plan->v[i].reason;
 
-		if (plan->v[i].action != PLAN_BIND)
-			continue;
-		if (o->slot && !pci_addr_same_slot(o->slot, &f->addr))
+		if (st[i] == F_NOT_OURS)
 			continue;
 		pci_addr_fmt(&f->addr, addr);
 		drv[0] = '\0';
