@@ -7,23 +7,10 @@
 set -u
 : "${TOPDIR:?run through make check}" "${BUILDDIR:?run through make check}"
 
-passes=0 fails=0
-pass() { passes=$((passes + 1)); echo "ok - $*"; }
-fail() { fails=$((fails + 1)); echo "not ok - $*"; }
-check() { # DESCRIPTION COMMAND...
-	local what=$1
-	shift
-	if "$@"; then pass "$what"; else fail "$what"; fi
-}
-# A missing tool is a skip here and a failure in CI (VFIO_BINDER_REQUIRE_ALL=1).
-skip() {
-	if [[ ${VFIO_BINDER_REQUIRE_ALL:-0} == 1 ]]; then
-		echo "FAIL: cannot run: $* (VFIO_BINDER_REQUIRE_ALL=1 forbids skipping)" >&2
-		exit 1
-	fi
-	echo "SKIP: $*" >&2
-	exit 77
-}
+# pass, fail, check and skip (a missing tool is a skip here and a failure in
+# CI, under VFIO_BINDER_REQUIRE_ALL=1), shared with the hook tests.
+# shellcheck source=tests/hooks/lib.sh
+. "$TOPDIR/tests/hooks/lib.sh"
 
 unit=$BUILDDIR/systemd/vfio-binder-monitor.service
 [[ -f $unit ]] || { echo "FAIL: $unit was not generated (make check builds it)" >&2; exit 1; }
