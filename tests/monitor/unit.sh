@@ -9,7 +9,7 @@ set -u
 
 # pass, fail, check and skip (a missing tool is a skip here and a failure in
 # CI, under VFIO_BINDER_REQUIRE_ALL=1), shared with the hook tests.
-# shellcheck source=tests/hooks/lib.sh
+# shellcheck source-path=SCRIPTDIR source=../hooks/lib.sh
 . "$TOPDIR/tests/hooks/lib.sh"
 
 unit=$BUILDDIR/systemd/vfio-binder-monitor.service
