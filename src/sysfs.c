@@ -15,6 +15,21 @@
 #include "macro.h"
 #include "sysfs.h"
 
+static sysfs_fault_fn fault_fn;
+static void *fault_data;
+
+void sysfs_set_fault(sysfs_fault_fn fn, void *data)
+{
+	fault_fn = fn;
+	fault_data = data;
+}
+
+/* 0, or the errno a test injects at this step (as a negative number) */
+static int fault(enum sysfs_step step, const char *rel)
+{
+	return fault_fn ? fault_fn(step, rel, fault_data) : 0;
+}
+
 int sysfs_open(struct sysfs *s, const char *path)
 {
 	struct stat st, real;
@@ -134,7 +149,8 @@ static int resolve_beneath(int root_fd, const char *rel, bool follow_last, char 
 int sysfs_openat(const struct sysfs *s, const char *rel, int flags)
 {
 	static bool no_openat2;
-	int fd;
+	char path[PATH_MAX];
+	int fd, r;
 
 	flags |= O_CLOEXEC | O_NOCTTY | O_NONBLOCK;
 #if defined(HAVE_LINUX_OPENAT2_H) && defined(SYS_openat2)
@@ -144,23 +160,31 @@ int sysfs_openat(const struct sysfs *s, const char *rel, int flags)
 			.resolve = RESOLVE_BENEATH | RESOLVE_NO_MAGICLINKS,
 		};
 
-		fd = (int)syscall(SYS_openat2, s->root_fd, rel, &how, sizeof(how));
-		if (fd >= 0)
-			return fd;
+		for (unsigned try = 0; try < SYSFS_EAGAIN_TRIES; try++) {
+			r = fault(SYSFS_STEP_OPENAT2, rel);
+			if (r == 0) {
+				fd = (int)syscall(SYS_openat2, s->root_fd, rel, &how, sizeof(how));
+				if (fd >= 0)
+					return fd;
+				r = -errno;
+			}
+			if (r != -EAGAIN)
+				break;
+		}
 		/* Kernels before 5.6, or a seccomp filter that does not know the call */
-		if (errno != ENOSYS && errno != EPERM)
-			return -errno;
-		no_openat2 = true;
+		if (r == -ENOSYS || r == -EPERM)
+			no_openat2 = true;
+		/* EAGAIN that would not stop: the walk below is not raced by renames elsewhere */
+		else if (r != -EAGAIN)
+			return r;
 	}
 #endif
-	{
-		char path[PATH_MAX];
-		int r = resolve_beneath(s->root_fd, rel, !(flags & O_NOFOLLOW), path, sizeof(path));
-
-		if (r < 0)
-			return r;
-		fd = openat(s->root_fd, path, flags);
-	}
+	r = fault(SYSFS_STEP_RESOLVE, rel);
+	if (r == 0)
+		r = resolve_beneath(s->root_fd, rel, !(flags & O_NOFOLLOW), path, sizeof(path));
+	if (r < 0)
+		return r;
+	fd = openat(s->root_fd, path, flags);
 	return fd < 0 ? -errno : fd;
 }
 
@@ -169,8 +193,13 @@ ssize_t sysfs_read(const struct sysfs *s, const char *rel, char *buf, size_t siz
 	_cleanup_close_ int fd = sysfs_openat(s, rel, O_RDONLY);
 	ssize_t n;
 
+	int r;
+
 	if (fd < 0)
 		return fd;
+	r = fault(SYSFS_STEP_READ, rel);
+	if (r < 0)
+		return r;
 	/* sysfs hands out an attribute in one read; a second would be a wasted syscall */
 	do
 		n = read(fd, buf, size - 1);
@@ -187,8 +216,9 @@ int sysfs_readlink_name(const struct sysfs *s, const char *rel, char *buf, size_
 {
 	_cleanup_close_ int dfd = -1;
 	char target[PATH_MAX], dir[PATH_MAX];
-	const char *base, *slash = strrchr(rel, '/');
+	const char *base, *full = rel, *slash = strrchr(rel, '/');
 	ssize_t n;
+	int r;
 
 	/*
 	 * readlinkat() follows the links on the way (bus/pci/devices/ADDR is
@@ -205,6 +235,9 @@ int sysfs_readlink_name(const struct sysfs *s, const char *rel, char *buf, size_
 			return dfd;
 		rel = slash + 1;
 	}
+	r = fault(SYSFS_STEP_READLINK, full);
+	if (r < 0)
+		return r;
 	n = readlinkat(dfd >= 0 ? dfd : s->root_fd, rel, target, sizeof(target) - 1);
 	if (n < 0)
 		return -errno;
@@ -214,6 +247,28 @@ int sysfs_readlink_name(const struct sysfs *s, const char *rel, char *buf, size_
 	if (!*base || strlen(base) >= size)
 		return -ENAMETOOLONG;
 	memcpy(buf, base, strlen(base) + 1);
+	return 0;
+}
+
+int sysfs_readlinkat(const struct sysfs *s, int dfd, const char *dirrel, const char *name, char *buf, size_t size)
+{
+	ssize_t n;
+	int r;
+
+	if (fault_fn) {
+		char full[PATH_MAX];
+
+		snprintf(full, sizeof(full), "%s/%s", dirrel, name);
+		r = fault(SYSFS_STEP_READLINK, full);
+		if (r < 0)
+			return r;
+	}
+	n = readlinkat(dfd, name, buf, size);
+	if (n < 0)
+		return -errno;
+	if ((size_t)n >= size)
+		return -ENAMETOOLONG;
+	buf[n] = '\0';
 	return 0;
 }
 
