@@ -10,6 +10,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <syslog.h>
+#include <time.h>
 
 #include "apply.h"
 #include "log.h"
@@ -19,9 +21,27 @@ enum fstate {
 	F_TODO,		/* override to be written */
 	F_WRITTEN,	/* override written (or already there); waits for the driver */
 	F_ALREADY,	/* already on the driver */
-	F_FAILED,	/* reported; not on the driver */
-	F_NOT_OURS,	/* refused by the plan, or outside the slot being handled */
+	F_FAILED,	/* cannot be taken; reported, not on the driver */
+	F_SPLIT,	/* on the driver, but its card or group cannot follow: given back */
+	F_NOT_OURS,	/* refused by the plan */
 };
+
+struct fn {
+	enum fstate st;
+	int prio;
+	char why[192];	/* why it is F_FAILED or F_SPLIT */
+};
+
+_printf_(3, 4) static void set_failed(struct fn *x, int prio, const char *fmt, ...)
+{
+	va_list ap;
+
+	x->st = F_FAILED;
+	x->prio = prio;
+	va_start(ap, fmt);
+	vsnprintf(x->why, sizeof(x->why), fmt, ap);
+	va_end(ap);
+}
 
 static int do_write(const struct sysfs *s, const struct apply_opts *o, const char *rel, const char *val, bool append)
 {
@@ -33,58 +53,71 @@ static int do_write(const struct sysfs *s, const struct apply_opts *o, const cha
 }
 
 /* What rules a function out before anything is written, as the kernel shows it now. */
-static enum fstate check_function(const struct policy *p, const struct pci_func *f, const char *addr)
+static void judge(const struct policy *p, const struct pci_func *f, struct fn *x)
 {
+	x->st = F_TODO;
 	if (streq(f->driver, p->driver))
-		return F_ALREADY;
-	if (f->driver[0] && !p->unbind) {
-		log_warning("%s [%04x:%04x]: bound to %s, not taken: set unbind = yes in [binder] of the configuration "
-			    "(or vfio_binder.unbind=1) to take it from its driver", addr, f->vendor, f->device, f->driver);
-		return F_FAILED;
-	}
-	if (!f->has_override) {
-		log_error("%s [%04x:%04x]: no driver_override attribute (kernel older than 3.16?); skipped",
-			  addr, f->vendor, f->device);
-		return F_FAILED;
-	}
-	return F_TODO;
+		x->st = F_ALREADY;
+	else if (f->driver[0] && !p->unbind)
+		set_failed(x, LOG_WARNING, "bound to %s, not taken: set unbind = yes in [binder] of the configuration "
+			   "(or vfio_binder.unbind=1) to take it from its driver", f->driver);
+	else if (!f->has_override)
+		set_failed(x, LOG_ERR, "no driver_override attribute (kernel older than 3.16?); skipped");
+}
+
+/* Two planned functions that go together: the same card, or (unless group = ignore) the same IOMMU group. */
+static bool together(const struct pci_table *t, const struct plan *plan, const struct policy *p, size_t i, size_t j,
+		     bool *group)
+{
+	const struct plan_entry *a = &plan->v[i], *b = &plan->v[j];
+	const struct pci_func *f = &t->v[a->func], *g = &t->v[b->func];
+
+	*group = p->group != GROUP_IGNORE && f->iommu_group >= 0 && f->iommu_group == g->iommu_group;
+	return *group || (a->leader != SIZE_MAX && a->leader == b->leader);
 }
 
 /*
- * A function that cannot be taken takes its companions and, unless
- * group = ignore, its IOMMU group with it, as the plan's own rules would
- * have: otherwise the host loses the GPU's HDMI audio, or a whole group,
- * for a guest that cannot have them.
+ * A function that cannot be taken takes its card and, unless group =
+ * ignore, its IOMMU group with it, as the plan's own rules would have:
+ * otherwise the host loses the GPU's HDMI audio, or a whole group, for a
+ * guest that cannot have them. One already on the driver is given back
+ * when the caller asks for it (the monitor).
  */
-static void refuse_followers(const struct pci_table *t, const struct plan *plan, const struct policy *p,
-			     enum fstate *st)
+static void refuse_followers(const struct pci_table *t, const struct plan *plan, const struct apply_opts *o,
+			     struct fn *x)
 {
-	char addr[PCI_ADDR_STRLEN], other[PCI_ADDR_STRLEN];
+	const struct policy *p = plan->policy;
+	char other[PCI_ADDR_STRLEN];
 	bool changed = true;
 
 	while (changed) {
 		changed = false;
 		for (size_t i = 0; i < plan->n; i++) {
-			const struct pci_func *f = &t->v[plan->v[i].func];
-
-			for (size_t j = 0; st[i] == F_TODO && j < plan->n; j++) {
+			for (size_t j = 0; j < plan->n; j++) {
 				const struct pci_func *g = &t->v[plan->v[j].func];
-				bool group = p->group != GROUP_IGNORE && f->iommu_group >= 0 &&
-					     f->iommu_group == g->iommu_group;
-				bool gpu = pci_addr_same_slot(&f->addr, &g->addr) && pci_class_is_display(g->class) &&
-					   !pci_class_is_display(f->class);
+				const char *what;
+				bool group;
 
-				if (st[j] != F_FAILED || (!group && !gpu))
+				if (!(x[i].st == F_TODO || (o->give_back && x[i].st == F_ALREADY &&
+							       streq(t->v[plan->v[i].func].override, p->driver))))
+					break;
+				if (i == j || x[j].st != F_FAILED || !together(t, plan, p, i, j, &group))
 					continue;
-				pci_addr_fmt(&f->addr, addr);
 				pci_addr_fmt(&g->addr, other);
-				if (group)
-					log_warning("%s [%04x:%04x]: not taken: %s of its IOMMU group %d is not taken either",
-						    addr, f->vendor, f->device, other, f->iommu_group);
-				else
-					log_warning("%s [%04x:%04x]: not taken: its GPU %s is not taken either", addr,
-						    f->vendor, f->device, other);
-				st[i] = F_FAILED;
+				what = plan->v[j].func == plan->v[i].leader ? "its GPU" : "its card's";
+				if (x[i].st == F_ALREADY) {
+					x[i].st = F_SPLIT;
+					if (group)
+						snprintf(x[i].why, sizeof(x[i].why), "%s of its IOMMU group %d is not taken",
+							 other, g->iommu_group);
+					else
+						snprintf(x[i].why, sizeof(x[i].why), "%s %s is not taken", what, other);
+				} else if (group) {
+					set_failed(&x[i], LOG_WARNING, "not taken: %s of its IOMMU group %d is not taken either",
+						   other, g->iommu_group);
+				} else {
+					set_failed(&x[i], LOG_WARNING, "not taken: %s %s is not taken either", what, other);
+				}
 				changed = true;
 			}
 		}
@@ -92,7 +125,7 @@ static void refuse_followers(const struct pci_table *t, const struct plan *plan,
 }
 
 static enum fstate take_function(const struct sysfs *s, const struct apply_opts *o, const struct policy *p,
-			 const struct pci_func *f, const char *addr)
+				 const struct pci_func *f, const char *addr)
 {
 	char path[96];
 	int r;
@@ -121,43 +154,204 @@ static enum fstate take_function(const struct sysfs *s, const struct apply_opts 
 	return F_WRITTEN;
 }
 
+int apply_give_back(const struct sysfs *s, const struct apply_opts *o, struct pci_func *f, const char *driver)
+{
+	char addr[PCI_ADDR_STRLEN], path[96], drv[DRIVER_NAME_MAX];
+	int r;
+
+	pci_addr_fmt(&f->addr, addr);
+	/* An empty line clears it: the kernel strips the newline and stores nothing. */
+	snprintf(path, sizeof(path), "bus/pci/devices/%s/driver_override", addr);
+	r = do_write(s, o, path, "", false);
+	if (r < 0)
+		return r;
+	pci_func_set_override(f, "");
+	if (!o->dry_run && pci_func_read_driver(s, &f->addr, drv, sizeof(drv)) == 0)
+		pci_func_set_driver(f, drv);
+	if (streq(f->driver, driver)) {
+		snprintf(path, sizeof(path), "bus/pci/devices/%s/driver/unbind", addr);
+		r = do_write(s, o, path, addr, true);
+		if (r < 0)
+			return r;
+		pci_func_set_driver(f, "");
+	}
+	if (f->driver[0])
+		return 0;
+	r = do_write(s, o, "bus/pci/drivers_probe", addr, true);
+	/* ENODEV/EINVAL: no driver wants it; it stays unbound, which is the host's too. */
+	return r == -ENODEV || r == -EINVAL ? 0 : r;
+}
+
+static void sleep_ms(unsigned ms)
+{
+	struct timespec ts = { ms / 1000, (long)(ms % 1000) * 1000000L };
+
+	while (nanosleep(&ts, &ts) < 0 && errno == EINTR)
+		;
+}
+
+/*
+ * Where the function is now. An empty driver link may be a probe the kernel
+ * has not finished: wait up to settle_ms for it. Under unbind = yes a native
+ * driver that bound between the look and the override write (the uevent
+ * raced us) is unbound again, twice at most.
+ */
+static int read_back(const struct sysfs *s, const struct apply_opts *o, const struct policy *p,
+		     const struct pci_func *f, const char *addr, char *drv, size_t size)
+{
+	unsigned waited = 0, retries = 0;
+	int r;
+
+	for (;;) {
+		char path[96];
+
+		r = pci_func_read_driver(s, &f->addr, drv, size);
+		if (r < 0 || streq(drv, p->driver))
+			return r;
+		/* Only a kernel binds meanwhile: settle_ms is 0 on a fake tree. */
+		if (drv[0] && p->unbind && retries < 2 && o->settle_ms) {
+			log_info("%s [%04x:%04x]: %s bound it meanwhile; unbinding again", addr, f->vendor, f->device, drv);
+			retries++;
+			snprintf(path, sizeof(path), "bus/pci/devices/%s/driver/unbind", addr);
+			if (sysfs_write(s, path, addr, true) < 0 || sysfs_write(s, "bus/pci/drivers_probe", addr, true) < 0)
+				return 0;
+			continue;
+		}
+		if (drv[0] || waited >= o->settle_ms)
+			return 0;
+		sleep_ms(20);
+		waited += 20;
+	}
+}
+
+static bool in_scope(const struct apply_opts *o, const struct pci_func *f)
+{
+	return !o->slot || pci_addr_same_slot(o->slot, &f->addr);
+}
+
+/*
+ * After the read-back: a function this pass moved whose card or group did
+ * not follow (a native driver took a companion between the look and the
+ * write, and unbind = no kept it there) goes back to the host, and the
+ * override left on the companion is cleared. Nothing uses a function bound
+ * a moment ago, so giving it back is safe.
+ */
+static void give_back_split(const struct sysfs *s, struct pci_table *t, const struct plan *plan,
+			    const struct apply_opts *o, struct fn *x)
+{
+	const struct policy *p = plan->policy;
+	char addr[PCI_ADDR_STRLEN], other[PCI_ADDR_STRLEN];
+	size_t *cause = calloc(plan->n + 1, sizeof(*cause));
+	bool any = false;
+	int r;
+
+	if (!cause)
+		return;
+	for (size_t i = 0; i < plan->n; i++) {
+		const struct pci_func *f = &t->v[plan->v[i].func];
+
+		cause[i] = SIZE_MAX;
+		if (x[i].st != F_WRITTEN || !in_scope(o, f) || !streq(f->driver, p->driver))
+			continue;
+		for (size_t j = 0; j < plan->n && cause[i] == SIZE_MAX; j++) {
+			const struct pci_func *g = &t->v[plan->v[j].func];
+			bool group;
+
+			if (j != i && x[j].st == F_WRITTEN && in_scope(o, g) && g->driver[0] &&
+			    !streq(g->driver, p->driver) && together(t, plan, p, i, j, &group))
+				cause[i] = j, any = true;
+		}
+	}
+	for (size_t i = 0; any && i < plan->n; i++) {
+		struct pci_func *f = &t->v[plan->v[i].func];
+		const struct pci_func *g;
+
+		if (cause[i] == SIZE_MAX)
+			continue;
+		g = &t->v[plan->v[cause[i]].func];
+		pci_addr_fmt(&f->addr, addr);
+		pci_addr_fmt(&g->addr, other);
+		r = apply_give_back(s, o, f, p->driver);
+		if (r < 0) {
+			log_error("%s [%04x:%04x]: cannot give it back to the host (%s stayed on %s): %s", addr, f->vendor,
+				  f->device, other, g->driver, strerror(-r));
+			continue;
+		}
+		log_notice("%s [%04x:%04x]: given back to the host: %s, which goes with it, stayed on %s", addr,
+			   f->vendor, f->device, other, g->driver);
+	}
+	/* The override written on a function its native driver kept would take it alone later. */
+	for (size_t j = 0; any && j < plan->n; j++) {
+		const struct pci_func *g = &t->v[plan->v[j].func];
+		char path[96];
+
+		if (x[j].st != F_WRITTEN || !in_scope(o, g) || !g->driver[0] || streq(g->driver, p->driver))
+			continue;
+		snprintf(path, sizeof(path), "bus/pci/devices/%s/driver_override", pci_addr_fmt(&g->addr, other));
+		r = sysfs_write(s, path, "", false);
+		if (r < 0)
+			log_warning("%s: cannot clear driver_override: %s", other, strerror(-r));
+	}
+	free(cause);
+}
+
 int apply_plan(const struct sysfs *s, struct pci_table *t, const struct plan *plan, const struct apply_opts *o)
 {
 	const struct policy *p = plan->policy;
-	_cleanup_free_ enum fstate *st = calloc(plan->n + 1, sizeof(*st));
+	_cleanup_free_ struct fn *x = calloc(plan->n + 1, sizeof(*x));
 	char addr[PCI_ADDR_STRLEN], drv[DRIVER_NAME_MAX];
+	int failed = 0, load_r = 0, r;
 	size_t written = 0;
-	int failed = 0, r;
-	bool loaded = false;
+	int quiet = o->changes_only ? LOG_DEBUG : LOG_INFO;
 
-	if (!st)
+	if (!x)
 		return -ENOMEM;
+	/* Every planned function, in the slot or not, is judged before the first write. */
 	for (size_t i = 0; i < plan->n; i++) {
 		struct pci_func *f = &t->v[plan->v[i].func];
 
-		st[i] = F_NOT_OURS;
-		if (o->slot && !pci_addr_same_slot(o->slot, &f->addr))
+		x[i].st = F_NOT_OURS;
+		if (plan->v[i].action != PLAN_BIND)
 			continue;
-		/* A refused function is news in dmesg too: "why is my GPU not on vfio-pci?" */
-		if (plan->v[i].action != PLAN_BIND) {
-			if (!o->dry_run)
-				log_notice("%s [%04x:%04x]: skipped: %s", pci_addr_fmt(&f->addr, addr), f->vendor,
-					   f->device, plan->v[i].reason);
-			continue;
-		}
 		if (!f->detailed)
 			pci_func_load_details(s, f);
-		st[i] = check_function(p, f, pci_addr_fmt(&f->addr, addr));
+		judge(p, f, &x[i]);
 	}
-	/* Everything refused is known before the first write. */
-	refuse_followers(t, plan, p, st);
+	refuse_followers(t, plan, o, x);
+
+	/* The writes, for the functions in scope only. */
 	for (size_t i = 0; i < plan->n; i++) {
 		struct pci_func *f = &t->v[plan->v[i].func];
 
-		if (st[i] != F_TODO)
+		if (!in_scope(o, f))
 			continue;
-		st[i] = take_function(s, o, p, f, pci_addr_fmt(&f->addr, addr));
-		written += st[i] == F_WRITTEN;
+		pci_addr_fmt(&f->addr, addr);
+		switch (x[i].st) {
+		case F_NOT_OURS:
+			/* A refused function is news in dmesg too: "why is my GPU not on vfio-pci?" */
+			if (!o->dry_run)
+				log_full(o->changes_only ? LOG_DEBUG : LOG_NOTICE, "%s [%04x:%04x]: skipped: %s", addr,
+					 f->vendor, f->device, plan->v[i].reason);
+			break;
+		case F_FAILED:
+			if (!o->dry_run)
+				log_full(x[i].prio, "%s [%04x:%04x]: %s", addr, f->vendor, f->device, x[i].why);
+			break;
+		case F_TODO:
+			x[i].st = take_function(s, o, p, f, addr);
+			written += x[i].st == F_WRITTEN;
+			break;
+		case F_SPLIT:
+			r = apply_give_back(s, o, f, p->driver);
+			if (r < 0)
+				log_error("%s [%04x:%04x]: cannot give it back to the host (%s is not taken): %s", addr,
+					  f->vendor, f->device, x[i].why, strerror(-r));
+			else if (!o->dry_run)
+				log_notice("%s [%04x:%04x]: given back to the host: %s", addr, f->vendor, f->device, x[i].why);
+			break;
+		default:
+			break;
+		}
 	}
 
 	if (written && o->load) {
@@ -166,20 +360,13 @@ int apply_plan(const struct sysfs *s, struct pci_table *t, const struct plan *pl
 				p->options ? " with " : "", p->options ? p->options : "");
 		} else {
 			/* modprobe -i: an "install vfio-pci vfio-binder bind" line must not recurse */
-			r = o->load_fn(o->load_data, p->driver, p->options, MODLOAD_IGNORE_INSTALL);
-			if (r < 0) {
-				log_error("%s was not loaded (%s): the overrides written stay, and a later 'modprobe %s' binds them",
-					  p->driver, strerror(-r), p->driver);
-				failed++;
-			}
-			/* > 0: nothing loaded, because the tree is not the running kernel's */
-			loaded = r == 0;
+			load_r = o->load_fn(o->load_data, p->driver, p->options, MODLOAD_IGNORE_INSTALL);
 		}
 		/* A loaded or built-in driver does not look at devices again by itself. */
 		for (size_t i = 0; i < plan->n; i++) {
 			const struct pci_func *f = &t->v[plan->v[i].func];
 
-			if (st[i] != F_WRITTEN)
+			if (x[i].st != F_WRITTEN || !in_scope(o, f))
 				continue;
 			pci_addr_fmt(&f->addr, addr);
 			if (!o->dry_run && pci_func_read_driver(s, &f->addr, drv, sizeof(drv)) == 0 && drv[0])
@@ -196,18 +383,22 @@ int apply_plan(const struct sysfs *s, struct pci_table *t, const struct plan *pl
 		struct pci_func *f = &t->v[plan->v[i].func];
 		const char *reason = plan->v[i].reason;
 
-		if (st[i] == F_NOT_OURS)
+		if (x[i].st == F_NOT_OURS || !in_scope(o, f))
 			continue;
 		pci_addr_fmt(&f->addr, addr);
 		drv[0] = '\0';
-		if (st[i] == F_FAILED) {
+		if (x[i].st == F_FAILED || x[i].st == F_SPLIT) {
 			failed++;
 			continue;
 		}
-		r = pci_func_read_driver(s, &f->addr, drv, sizeof(drv));
+		r = x[i].st == F_ALREADY ? 0 : read_back(s, o, p, f, addr, drv, sizeof(drv));
+		if (x[i].st == F_ALREADY) {
+			log_full(quiet, "%s [%04x:%04x] -> %s (%s)", addr, f->vendor, f->device, p->driver, reason);
+			continue;
+		}
 		if (r == 0 && streq(drv, p->driver)) {
 			log_info("%s [%04x:%04x] -> %s (%s)", addr, f->vendor, f->device, p->driver, reason);
-		} else if (r == 0 && !drv[0] && !loaded) {
+		} else if (r == 0 && !drv[0] && (!o->load || load_r > 0)) {
 			char path[96], ov[DRIVER_NAME_MAX];
 
 			/* Nothing was loaded, so the override is all there is to check. */
@@ -228,6 +419,10 @@ int apply_plan(const struct sysfs *s, struct pci_table *t, const struct plan *pl
 			log_error("%s [%04x:%04x]: not on %s, the kernel shows driver %s (%s)", addr, f->vendor, f->device,
 				  p->driver, drv, reason);
 			failed++;
+		} else if (load_r < 0) {
+			log_error("%s [%04x:%04x]: not on %s, which was not loaded (%s)", addr, f->vendor, f->device,
+				  p->driver, reason);
+			failed++;
 		} else {
 			log_error("%s [%04x:%04x]: not on %s, the kernel shows no driver (%s; see dmesg for why the driver refused it)",
 				  addr, f->vendor, f->device, p->driver, reason);
@@ -236,6 +431,17 @@ int apply_plan(const struct sysfs *s, struct pci_table *t, const struct plan *pl
 		if (r == 0)
 			pci_func_set_driver(f, drv);
 	}
+	if (load_r < 0) {
+		/* Built in, or loaded by other means: the module lookup failing changed nothing. */
+		if (failed == 0)
+			log_warning("%s: module not loaded (%s), yet every planned function is on the driver", p->driver,
+				    strerror(-load_r));
+		else
+			log_error("%s was not loaded (%s): the overrides written stay, and a later 'modprobe %s' binds them",
+				  p->driver, strerror(-load_r), p->driver);
+	}
+	if (failed)
+		give_back_split(s, t, plan, o, x);
 	return failed;
 }
 
@@ -268,9 +474,14 @@ int bind_pass(const struct sysfs *s, const struct policy *p, const struct apply_
 		return r;
 	}
 	/* A device that appears later needs no repeat of the machine-wide notes. */
-	for (size_t i = 0; !o->slot && i < plan.n_notes; i++)
+	for (size_t i = 0; (!o->slot || plan.config_errors) && i < plan.n_notes; i++)
 		log_full(plan.notes[i].prio, "%s", plan.notes[i].text);
-	r = apply_plan(s, &t, &plan, o);
+	if (plan.config_errors) {
+		log_error("configuration error (above): nothing written");
+		r = -EINVAL;
+	} else {
+		r = apply_plan(s, &t, &plan, o);
+	}
 	plan_free(&plan);
 	pci_table_free(&t);
 	return r;

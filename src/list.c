@@ -11,7 +11,7 @@
 #include "macro.h"
 #include "output.h"
 
-/* The plan entry of each function, or NULL. */
+/* The plan entry of each function, or NULL: the plan is the only source of every verdict shown. */
 static const struct plan_entry **entries_by_func(const struct pci_table *t, const struct plan *plan)
 {
 	const struct plan_entry **by = calloc(t->n + 1, sizeof(*by));
@@ -38,35 +38,6 @@ static bool shown(const struct pci_table *t, size_t i, const struct list_filter 
 		return false;
 	}
 	return true;
-}
-
-/*
- * A group can go to a guest when every endpoint in it is selected or already
- * on the driver; bridges do not count. Returns the first one in the way.
- */
-static size_t group_blocker(const struct pci_table *t, const struct plan_entry **by, const char *driver, int g,
-			    size_t from)
-{
-	for (size_t j = from; j < t->n; j++) {
-		const struct pci_func *f = &t->v[j];
-
-		if (f->iommu_group != g || pci_class_is_bridge(f->class))
-			continue;
-		if ((by[j] && by[j]->action == PLAN_BIND) || streq(f->driver, driver))
-			continue;
-		return j;
-	}
-	return SIZE_MAX;
-}
-
-/* The group holds a function the policy selects (or selected, then refused for the group). */
-static bool group_in_plan(const struct pci_table *t, const struct plan_entry **by, int g)
-{
-	for (size_t j = 0; j < t->n; j++)
-		if (t->v[j].iommu_group == g && by[j] &&
-		    (by[j]->action == PLAN_BIND || !strncmp(by[j]->reason, "IOMMU group", 11)))
-			return true;
-	return false;
 }
 
 static void names_of(struct hwdb *names, const struct pci_func *f, const char **vn, const char **dn)
@@ -98,24 +69,22 @@ static void func_line(FILE *out, const struct pci_func *f, const struct plan_ent
 	fputc('\n', out);
 }
 
-static void verdict_line(FILE *out, const struct pci_table *t, const struct plan_entry **by, const char *driver, int g)
+static void verdict_line(FILE *out, const struct pci_table *t, const struct plan *plan, int g)
 {
+	const struct plan_group *pg = plan_find_group(plan, g);
 	char addr[PCI_ADDR_STRLEN];
-	size_t b = group_blocker(t, by, driver, g, 0);
-	const char *sep = "";
 
-	if (!group_in_plan(t, by, g))
+	if (!pg)
 		return;
-	if (b == SIZE_MAX) {
-		fprintf(out, "  verdict: viable for a guest: every endpoint is selected or on %s\n", driver);
+	if (pg->n == 0) {
+		fprintf(out, "  verdict: viable for a guest: every endpoint is selected or on %s\n", plan->policy->driver);
 		return;
 	}
 	fputs("  verdict: not viable for a guest: in the way: ", out);
-	for (; b != SIZE_MAX; b = group_blocker(t, by, driver, g, b + 1)) {
-		const struct pci_func *f = &t->v[b];
+	for (size_t k = 0; k < pg->n; k++) {
+		const struct pci_func *f = &t->v[plan->blockers[pg->first + k]];
 
-		fprintf(out, "%s%s (%s)", sep, pci_addr_fmt(&f->addr, addr), f->driver[0] ? f->driver : "no driver");
-		sep = ", ";
+		fprintf(out, "%s%s (%s)", k ? ", " : "", pci_addr_fmt(&f->addr, addr), f->driver[0] ? f->driver : "no driver");
 	}
 	fputc('\n', out);
 }
@@ -177,10 +146,11 @@ static void func_json(FILE *out, const struct pci_func *f, const struct plan_ent
 	json_or_null(out, f->override);
 	fprintf(out, ", \"boot_vga\": %s, \"action\": ", f->boot_vga == 1 ? "true" : "false");
 	if (e) {
-		fprintf(out, "\"%s\", \"reason\": ", e->action == PLAN_BIND ? "bind" : "skip");
+		fprintf(out, "\"%s\", \"kind\": \"%s\", \"reason\": ", e->action == PLAN_BIND ? "bind" : "skip",
+			plan_kind_str(e->kind));
 		json_string(out, e->reason);
 	} else {
-		fputs("null, \"reason\": null", out);
+		fputs("null, \"kind\": null, \"reason\": null", out);
 	}
 	fputc('}', out);
 }
@@ -206,6 +176,7 @@ void list_print(FILE *out, const struct pci_table *t, const struct plan *plan, c
 	}
 	for (size_t k = 0; k < n; k++) {
 		int g = groups[k];
+		const struct plan_group *pg;
 		bool first = true;
 
 		if (json) {
@@ -214,17 +185,14 @@ void list_print(FILE *out, const struct pci_table *t, const struct plan *plan, c
 				fprintf(out, "%d", g);
 			else
 				fputs("null", out);
-			if (g >= 0 && group_in_plan(t, by, g)) {
-				const char *sep = "";
-
-				fprintf(out, ", \"viable\": %s, \"in_the_way\": [",
-					group_blocker(t, by, driver, g, 0) == SIZE_MAX ? "true" : "false");
-				for (size_t b = group_blocker(t, by, driver, g, 0); b != SIZE_MAX;
-				     b = group_blocker(t, by, driver, g, b + 1)) {
+			pg = g >= 0 ? plan_find_group(plan, g) : NULL;
+			if (pg) {
+				fprintf(out, ", \"viable\": %s, \"in_the_way\": [", pg->n ? "false" : "true");
+				for (size_t b = 0; b < pg->n; b++) {
 					char addr[PCI_ADDR_STRLEN];
 
-					fprintf(out, "%s\"%s\"", sep, pci_addr_fmt(&t->v[b].addr, addr));
-					sep = ", ";
+					fprintf(out, "%s\"%s\"", b ? ", " : "",
+						pci_addr_fmt(&t->v[plan->blockers[pg->first + b]].addr, addr));
 				}
 				fputc(']', out);
 			} else {
@@ -250,7 +218,7 @@ void list_print(FILE *out, const struct pci_table *t, const struct plan *plan, c
 		if (json)
 			fputs("\n    ]}", out);
 		else if (g >= 0)
-			verdict_line(out, t, by, driver, g);
+			verdict_line(out, t, plan, g);
 	}
 	if (json)
 		fputs(n ? "\n  ]\n}\n" : "]\n}\n", out);

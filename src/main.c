@@ -111,6 +111,7 @@ static int run(const char *cmd)
 			.out = stdout,
 			.load_fn = s.real ? modload : modload_none,
 			.load_data = s.path,
+			.settle_ms = s.real ? 2000 : 0,
 		};
 
 		r = bind_pass(&s, &p, &o);
@@ -145,7 +146,8 @@ static int run(const char *cmd)
 		ret = status_print(stdout, &t, &plan, arg_json) ? EXIT_PARTIAL : EXIT_SUCCESS;
 		goto out;
 	}
-	ret = EXIT_SUCCESS;
+	/* A device entry naming a bridge: what bind would refuse to act on at all. */
+	ret = plan.config_errors ? EXIT_USAGE : EXIT_SUCCESS;
 	if (!bind) {
 		if (arg_json)
 			plan_print_json(stdout, &t, &plan, NULL);

@@ -95,7 +95,7 @@ static void entries_json(FILE *f, const struct pci_table *t, const struct plan *
 			json_string(f, fn->driver);
 		else
 			fputs("null", f);
-		fputs(", \"reason\": ", f);
+		fprintf(f, ", \"kind\": \"%s\", \"reason\": ", plan_kind_str(e->kind));
 		json_string(f, e->reason);
 		fputc('}', f);
 		first = false;

@@ -7,6 +7,7 @@
  * be read, so one odd device never hides the others.
  */
 #include <errno.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -128,45 +129,67 @@ int pci_func_read_driver(const struct sysfs *s, const struct pci_addr *a, char *
 	return r;
 }
 
+static int parse_uint(const char *s, unsigned max, unsigned *ret)
+{
+	unsigned v = 0;
+
+	if (!*s)
+		return -EINVAL;
+	for (; *s; s++) {
+		if (*s < '0' || *s > '9' || v > (max - (unsigned)(*s - '0')) / 10)
+			return -EINVAL;
+		v = v * 10 + (unsigned)(*s - '0');
+	}
+	*ret = v;
+	return 0;
+}
+
 int pci_func_load_details(const struct sysfs *s, struct pci_func *f)
 {
 	char addr[PCI_ADDR_STRLEN], path[64], buf[DRIVER_NAME_MAX];
 	uint32_t v;
+	unsigned u;
 	ssize_t n;
 	int r;
 
 	pci_addr_fmt(&f->addr, addr);
 	f->detailed = true;
 	f->vendor = f->device = 0xffff;
-	if (read_hex_attr(s, addr, "vendor", 4, &v) == 0)
+	r = read_hex_attr(s, addr, "vendor", 4, &v);
+	if (r == 0)
 		f->vendor = (uint16_t)v;
 	else
-		log_warning("%s: cannot read a vendor ID from sysfs; shown as ffff", addr);
-	if (read_hex_attr(s, addr, "device", 4, &v) == 0)
+		pci_func_set_bad(f, PCI_ATTR_VENDOR, r);
+	r = read_hex_attr(s, addr, "device", 4, &v);
+	if (r == 0)
 		f->device = (uint16_t)v;
 	else
-		log_warning("%s: cannot read a device ID from sysfs; shown as ffff", addr);
+		pci_func_set_bad(f, PCI_ATTR_DEVICE, r);
 
-	/* The kernel creates boot_vga only on VGA-class functions. */
-	f->boot_vga = -1;
-	if (pci_class_is_vga(f->class)) {
+	/*
+	 * The kernel creates boot_vga on every VGA-class function. One whose
+	 * class could not be read may be the boot VGA: ask it too.
+	 */
+	f->boot_vga = PCI_BOOT_VGA_NONE;
+	if (pci_class_is_vga(f->class) || f->class == PCI_CLASS_UNKNOWN) {
 		snprintf(path, sizeof(path), DEVICES "%s/boot_vga", addr);
 		n = sysfs_read(s, path, buf, sizeof(buf));
-		if (n >= 0 && (streq(buf, "0") || streq(buf, "1")))
+		if (n >= 0 && (streq(buf, "0") || streq(buf, "1"))) {
 			f->boot_vga = (int8_t)(buf[0] - '0');
-		else if (n != -ENOENT)
-			log_warning("%s: unreadable boot_vga (%s); not treated as the boot VGA",
-				    addr, n < 0 ? strerror((int)-n) : "neither 0 nor 1");
+		} else if (n != -ENOENT || pci_class_is_vga(f->class)) {
+			f->boot_vga = PCI_BOOT_VGA_UNKNOWN;
+			pci_func_set_bad(f, PCI_ATTR_BOOT_VGA, n < 0 ? (int)n : -EINVAL);
+			log_debug("%s: cannot read boot_vga: %s", addr, n < 0 ? strerror((int)-n) : "neither 0 nor 1");
+		}
 	}
 
-	snprintf(path, sizeof(path), DEVICES "%s/iommu_group", addr);
-	r = sysfs_readlink_name(s, path, buf, sizeof(buf));
-	if (r == 0)
-		f->iommu_group = parse_group(buf);
-	if (r == 0 && f->iommu_group < 0) {
-		f->iommu_group = -1;
-		log_warning("%s: iommu_group link to '%s' is not a group number; treated as no group", addr, buf);
-	}
+	/* A physical function with virtual functions enabled: vfio-pci refuses it. */
+	snprintf(path, sizeof(path), DEVICES "%s/sriov_numvfs", addr);
+	n = sysfs_read(s, path, buf, sizeof(buf));
+	if (n >= 0 && parse_uint(buf, UINT16_MAX, &u) == 0)
+		f->sriov_numvfs = (uint16_t)u;
+	else if (n != -ENOENT)
+		pci_func_set_bad(f, PCI_ATTR_SRIOV_NUMVFS, n < 0 ? (int)n : -EINVAL);
 
 	r = pci_func_read_driver(s, &f->addr, buf, sizeof(buf));
 	if (r < 0)
@@ -183,6 +206,18 @@ int pci_func_load_details(const struct sysfs *s, struct pci_func *f)
 	if (n < 0 && n != -ENOENT)
 		log_warning("%s: unreadable driver_override: %s", addr, strerror((int)-n));
 	pci_func_set_override(f, n > 0 && !streq(buf, "(null)") ? buf : "");
+
+	/* Last: when it is the only attribute that failed, the plan knows whether groups matter. */
+	snprintf(path, sizeof(path), DEVICES "%s/iommu_group", addr);
+	r = sysfs_readlink_name(s, path, buf, sizeof(buf));
+	if (r == 0 && (f->iommu_group = parse_group(buf)) < 0)
+		r = -EINVAL;
+	if (r < 0 && r != -ENOENT) {
+		f->iommu_group = PCI_GROUP_UNKNOWN;
+		pci_func_set_bad(f, PCI_ATTR_IOMMU_GROUP, r);
+	} else if (r == -ENOENT) {
+		f->iommu_group = PCI_GROUP_NONE;
+	}
 	return 0;
 }
 
@@ -228,7 +263,12 @@ static bool has_entries(const struct sysfs *s, const char *rel)
 	return false;
 }
 
-/* Members of a group learn its number without reading their own link. */
+/*
+ * Members of a group learn its number without reading their own link. A
+ * listing that fails leaves the group's make-up unknown: the functions
+ * already known to be in it are marked, so none of them is bound on a
+ * guess that the group is whole.
+ */
 static void load_group_members(const struct sysfs *s, struct pci_table *t, int group)
 {
 	_cleanup_closedir_ DIR *d = NULL;
@@ -238,7 +278,12 @@ static void load_group_members(const struct sysfs *s, struct pci_table *t, int g
 	snprintf(path, sizeof(path), "kernel/iommu_groups/%d/devices", group);
 	d = sysfs_opendir(s, path);
 	if (!d) {
-		log_warning("%s: cannot list the group's devices: %s", path, strerror(errno));
+		int err = errno;
+
+		log_debug("%s: cannot list the group's devices: %s", path, strerror(err));
+		for (size_t i = 0; i < t->n; i++)
+			if (t->v[i].iommu_group == group)
+				pci_func_set_bad(&t->v[i], PCI_ATTR_GROUP_DEVICES, err);
 		return;
 	}
 	while ((de = readdir(d))) {
@@ -248,19 +293,107 @@ static void load_group_members(const struct sysfs *s, struct pci_table *t, int g
 		if (pci_addr_parse(de->d_name, false, &a) < 0)
 			continue;
 		f = pci_table_find(t, &a);
-		if (f && f->iommu_group < 0)
+		if (f && f->iommu_group == PCI_GROUP_NONE)
 			f->iommu_group = group;
 	}
 }
 
 static bool wanted(const struct pci_scan *scan, const struct pci_func *f)
 {
-	if (scan->all || pci_class_is_display(f->class))
+	/* A class that could not be read may hide a GPU, the boot VGA even. */
+	if (scan->all || pci_class_is_display(f->class) || f->class == PCI_CLASS_UNKNOWN)
 		return true;
 	for (size_t i = 0; scan->extra && i < scan->extra->n; i++)
 		if (pci_addr_eq(&scan->extra->v[i].addr, &f->addr))
 			return true;
 	return false;
+}
+
+/*
+ * Where the function sits: the link bus/pci/devices/ADDR points into
+ * devices/pci0000:00/0000:00:01.0/0000:01:00.0, and the component before
+ * the function's own is its parent bridge (or the host bridge, pciDDDD:BB).
+ */
+static void parse_parent(struct pci_func *f, const char *name, const char *target)
+{
+	const char *last = strrchr(target, '/'), *start;
+	char buf[PCI_ADDR_STRLEN];
+
+	if (!last || !streq(last + 1, name)) {
+		pci_func_set_bad(f, PCI_ATTR_PARENT, -EINVAL);
+		return;
+	}
+	for (start = last; start > target && start[-1] != '/'; start--)
+		;
+	if ((size_t)(last - start) != PCI_ADDR_STRLEN - 1)
+		return;
+	memcpy(buf, start, PCI_ADDR_STRLEN - 1);
+	buf[PCI_ADDR_STRLEN - 1] = '\0';
+	f->has_parent = pci_addr_parse(buf, false, &f->parent) == 0;
+}
+
+const struct pci_func *pci_table_parent(const struct pci_table *t, const struct pci_func *f)
+{
+	return f->has_parent ? pci_table_find(t, &f->parent) : NULL;
+}
+
+/* Marks i and every other function of its slot (the table is sorted: they are neighbours). */
+static void want_slot(const struct pci_table *t, bool *want, size_t i)
+{
+	for (size_t j = i; j > 0 && pci_addr_same_slot(&t->v[j - 1].addr, &t->v[i].addr); j--)
+		want[j - 1] = true;
+	for (size_t j = i; j < t->n && pci_addr_same_slot(&t->v[j].addr, &t->v[i].addr); j++)
+		want[j] = true;
+}
+
+static void load_wanted(const struct sysfs *s, struct pci_table *t, const bool *want)
+{
+	for (size_t i = 0; i < t->n; i++)
+		if (want[i] && !t->v[i].detailed)
+			pci_func_load_details(s, &t->v[i]);
+}
+
+/*
+ * A card with its own PCIe switch (Intel Arc, some Radeons) puts its HDMI
+ * audio on another bus behind that switch: the selection needs the vendor
+ * of the switch's upstream port above each GPU, and the functions below it.
+ */
+static void want_card_switches(const struct sysfs *s, struct pci_table *t, bool *want)
+{
+	_cleanup_free_ bool *card = NULL;
+	bool any = false;
+
+	for (size_t i = 0; i < t->n; i++) {
+		const struct pci_func *dsp, *usp;
+
+		if (want[i] && pci_class_is_display(t->v[i].class) && (dsp = pci_table_parent(t, &t->v[i])) &&
+		    (usp = pci_table_parent(t, dsp)))
+			want[usp - t->v] = any = true;
+	}
+	if (!any)
+		return;
+	load_wanted(s, t, want);
+	card = calloc(t->n, sizeof(*card));
+	if (!card)
+		return;
+	any = false;
+	for (size_t i = 0; i < t->n; i++) {
+		const struct pci_func *dsp, *usp;
+
+		if (want[i] && pci_class_is_display(t->v[i].class) && (dsp = pci_table_parent(t, &t->v[i])) &&
+		    (usp = pci_table_parent(t, dsp)) && usp->vendor == t->v[i].vendor)
+			card[usp - t->v] = any = true;
+	}
+	if (!any)
+		return;
+	for (size_t i = 0; i < t->n; i++) {
+		const struct pci_func *dsp, *usp;
+
+		if (!want[i] && (dsp = pci_table_parent(t, &t->v[i])) && (usp = pci_table_parent(t, dsp)) &&
+		    card[usp - t->v])
+			want_slot(t, want, i);
+	}
+	load_wanted(s, t, want);
 }
 
 int pci_table_load(const struct sysfs *s, const struct pci_scan *scan, struct pci_table *t)
@@ -269,6 +402,7 @@ int pci_table_load(const struct sysfs *s, const struct pci_scan *scan, struct pc
 	_cleanup_free_ bool *want = NULL;
 	struct dirent *de;
 	size_t alloc = 0;
+	unsigned vmd = 0;
 	int r;
 
 	*t = (struct pci_table){ 0 };
@@ -277,29 +411,48 @@ int pci_table_load(const struct sysfs *s, const struct pci_scan *scan, struct pc
 		return -errno;
 	while ((de = readdir(d))) {
 		struct pci_func f = {
-			.iommu_group = -1, .boot_vga = -1, .class = PCI_CLASS_UNKNOWN, .driver = "", .override = "",
+			.iommu_group = PCI_GROUP_NONE, .boot_vga = PCI_BOOT_VGA_NONE, .class = PCI_CLASS_UNKNOWN,
+			.driver = "", .override = "",
 		};
+		char target[PATH_MAX];
 		uint32_t cls;
 
 		if (de->d_name[0] == '.')
 			continue;
 		if (pci_addr_parse(de->d_name, false, &f.addr) < 0) {
-			log_warning("bus/pci/devices/%.64s: not a PCI address; skipped", de->d_name);
+			/* Intel VMD puts its NVMe drives in domains 10000 and up: never a GPU. */
+			if (strlen(de->d_name) == PCI_ADDR_STRLEN && strspn(de->d_name, "0123456789abcdef") == 5)
+				vmd++;
+			else
+				log_warning("bus/pci/devices/%.64s: not a PCI address; skipped", de->d_name);
 			continue;
 		}
 		r = read_hex_attr(s, de->d_name, "class", 6, &cls);
 		if (r == 0)
 			f.class = cls;
 		else
-			log_warning("%s: cannot read its class (%s); treated as an unknown device",
-				    de->d_name, r == -EINVAL ? "not a hex class code" : strerror(-r));
+			pci_func_set_bad(&f, PCI_ATTR_CLASS, r);
+		r = sysfs_readlinkat(s, dirfd(d), "bus/pci/devices", de->d_name, target, sizeof(target));
+		if (r == 0)
+			parse_parent(&f, de->d_name, target);
+		else
+			pci_func_set_bad(&f, PCI_ATTR_PARENT, r);
 		r = table_add(t, &alloc, &f);
 		if (r < 0)
 			goto fail;
 	}
+	if (vmd)
+		log_debug("skipped %u function%s in Intel VMD domains (domain numbers of five digits)", vmd,
+			  vmd == 1 ? "" : "s");
 	/* No function at all leaves t->v NULL, which qsort() must not be given even for n = 0. */
 	if (t->n)
 		qsort(t->v, t->n, sizeof(*t->v), cmp_func);
+	for (size_t i = 0; i < t->n; i++) {
+		struct pci_func *p = t->v[i].has_parent ? pci_table_find(t, &t->v[i].parent) : NULL;
+
+		if (p)
+			p->has_children = true;
+	}
 	t->iommu = has_entries(s, "kernel/iommu_groups");
 
 	want = calloc(t->n ? t->n : 1, sizeof(*want));
@@ -307,20 +460,13 @@ int pci_table_load(const struct sysfs *s, const struct pci_scan *scan, struct pc
 		r = -ENOMEM;
 		goto fail;
 	}
-	/* The table is sorted, so the functions of a slot are neighbours. */
-	for (size_t i = 0; i < t->n; i++) {
-		if (!wanted(scan, &t->v[i]))
-			continue;
-		for (size_t j = i; j > 0 && pci_addr_same_slot(&t->v[j - 1].addr, &t->v[i].addr); j--)
-			want[j - 1] = true;
-		for (size_t j = i; j < t->n && pci_addr_same_slot(&t->v[j].addr, &t->v[i].addr); j++)
-			want[j] = true;
-	}
 	for (size_t i = 0; i < t->n; i++)
-		if (want[i])
-			pci_func_load_details(s, &t->v[i]);
+		if (wanted(scan, &t->v[i]))
+			want_slot(t, want, i);
+	load_wanted(s, t, want);
 	if (scan->all)
 		return 0;
+	want_card_switches(s, t, want);
 	for (size_t i = 0; i < t->n; i++) {
 		int g = t->v[i].iommu_group;
 		bool seen = false;
@@ -346,6 +492,23 @@ void pci_table_free(struct pci_table *t)
 	}
 	free(t->v);
 	*t = (struct pci_table){ 0 };
+}
+
+const char *pci_attr_name(enum pci_attr a)
+{
+	static const char *const names[] = {
+		[PCI_ATTR_NONE] = "nothing",
+		[PCI_ATTR_CLASS] = "class",
+		[PCI_ATTR_VENDOR] = "vendor",
+		[PCI_ATTR_DEVICE] = "device",
+		[PCI_ATTR_BOOT_VGA] = "boot_vga",
+		[PCI_ATTR_IOMMU_GROUP] = "iommu_group",
+		[PCI_ATTR_GROUP_DEVICES] = "the devices of its IOMMU group",
+		[PCI_ATTR_PARENT] = "its place in the PCI hierarchy",
+		[PCI_ATTR_SRIOV_NUMVFS] = "sriov_numvfs",
+	};
+
+	return (size_t)a < ELEMENTSOF(names) ? names[a] : "an attribute";
 }
 
 const char *pci_class_name(uint32_t class)

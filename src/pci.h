@@ -9,16 +9,42 @@
 #include "sysfs.h"
 
 #define PCI_CLASS_UNKNOWN UINT32_MAX
+#define PCI_BOOT_VGA_NONE (-1)		/* no boot_vga file: not a VGA function */
+#define PCI_BOOT_VGA_UNKNOWN (-2)	/* there should be one, and it could not be read */
+#define PCI_GROUP_NONE (-1)
+#define PCI_GROUP_UNKNOWN (-2)		/* the iommu_group link could not be read */
+
+/*
+ * The attributes a safety rule rests on. When one of them cannot be read,
+ * the function is refused, never guessed to be harmless.
+ */
+enum pci_attr {
+	PCI_ATTR_NONE,
+	PCI_ATTR_CLASS,
+	PCI_ATTR_VENDOR,
+	PCI_ATTR_DEVICE,
+	PCI_ATTR_BOOT_VGA,
+	PCI_ATTR_IOMMU_GROUP,
+	PCI_ATTR_GROUP_DEVICES,	/* kernel/iommu_groups/N/devices, listing its members */
+	PCI_ATTR_PARENT,	/* the bus/pci/devices link: where it sits in the hierarchy */
+	PCI_ATTR_SRIOV_NUMVFS,
+};
 
 /* One PCI function as sysfs shows it. */
 struct pci_func {
 	struct pci_addr addr;
+	struct pci_addr parent;	/* the bridge above it, when has_parent */
 	uint32_t class;		/* 24-bit class code, or PCI_CLASS_UNKNOWN */
 	uint16_t vendor, device;
-	int8_t boot_vga;	/* -1: no boot_vga file (every non-VGA function) */
-	bool detailed;		/* vendor, device, boot_vga, driver and override were read */
-	bool has_override;	/* driver_override exists (kernel 3.16 and later) */
-	int iommu_group;	/* -1: none */
+	int iommu_group;	/* or PCI_GROUP_NONE, PCI_GROUP_UNKNOWN */
+	uint16_t sriov_numvfs;	/* virtual functions enabled on this physical function */
+	int8_t boot_vga;	/* 0, 1, PCI_BOOT_VGA_NONE or PCI_BOOT_VGA_UNKNOWN */
+	uint8_t bad_attr;	/* enum pci_attr: the first one a rule needs that could not be read */
+	uint8_t bad_errno;	/* and why (EINVAL: unexpected content) */
+	bool detailed : 1;	/* vendor, device, boot_vga, driver and override were read */
+	bool has_override : 1;	/* driver_override exists (kernel 3.16 and later) */
+	bool has_parent : 1;	/* parent is a PCI function (not a host bridge) */
+	bool has_children : 1;	/* some function sits below it: a bridge whatever its class says */
 	/*
 	 * Owned strings, never NULL: "" when unbound or "(null)". Kept out of
 	 * the struct itself, because hosts have thousands of functions and
@@ -67,6 +93,27 @@ static inline bool pci_class_is_bridge(uint32_t c)
 	return c != PCI_CLASS_UNKNOWN && ((c >> 8) == 0x0604 || (c >> 8) == 0x0600);
 }
 
+/*
+ * A function other functions sit behind: a PCI-to-PCI bridge (root port,
+ * switch port), by its class or by what the hierarchy shows. Never given
+ * to a guest: unbinding pcieport from one takes AER, hot-plug and PME.
+ */
+static inline bool pci_func_is_bridge(const struct pci_func *f)
+{
+	uint32_t c = f->class >> 8;
+
+	return f->has_children || (f->class != PCI_CLASS_UNKNOWN && (c == 0x0604 || c == 0x0607 || c == 0x0609));
+}
+
+/* Marks the first attribute that could not be read; later ones add nothing. */
+static inline void pci_func_set_bad(struct pci_func *f, enum pci_attr a, int err)
+{
+	if (f->bad_attr != PCI_ATTR_NONE)
+		return;
+	f->bad_attr = (uint8_t)a;
+	f->bad_errno = (uint8_t)(err < 0 ? -err : err);
+}
+
 int pci_table_load(const struct sysfs *s, const struct pci_scan *scan, struct pci_table *t);
 /* Reads vendor, device, boot_vga, driver and driver_override of one function. */
 int pci_func_load_details(const struct sysfs *s, struct pci_func *f);
@@ -77,4 +124,8 @@ int pci_func_set_override(struct pci_func *f, const char *name);
 int pci_func_read_driver(const struct sysfs *s, const struct pci_addr *a, char *buf, size_t size);
 void pci_table_free(struct pci_table *t);
 struct pci_func *pci_table_find(const struct pci_table *t, const struct pci_addr *a);
+/* The function's parent bridge in the table, or NULL. */
+const struct pci_func *pci_table_parent(const struct pci_table *t, const struct pci_func *f);
 const char *pci_class_name(uint32_t class);
+/* "boot_vga", "iommu_group"...: what a refusal reason names. */
+const char *pci_attr_name(enum pci_attr a);

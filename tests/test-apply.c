@@ -357,15 +357,18 @@ START_TEST(test_companion_follows_its_gpu)
 }
 END_TEST
 
-START_TEST(test_group_ignore_lets_the_gpu_go_alone)
+START_TEST(test_card_whole_even_with_group_ignore)
 {
+	const char *log;
+
 	prepare("skylake-gtx1070-igd-host", "@driver 0000:01:00.1 snd_hda_intel\n",
 		"[binder]\npolicy = boot_vga\ngroup = ignore\n");
 	capture_start();
-	/* the audio function is held; with group = ignore the GPU still goes to the driver */
-	ck_assert_int_eq(apply(false, false), 1);
-	capture_end();
-	ck_assert_attr("0000:01:00.0", "driver_override", "vfio-pci");
+	/* the audio function is held: group = ignore does not split the card, the GPU stays too */
+	ck_assert_int_eq(apply(false, false), 2);
+	log = capture_end();
+	ck_assert_contains(log, "0000:01:00.0 [10de:1b81]: not taken: its card's 0000:01:00.1 is not taken either");
+	ck_assert_attr("0000:01:00.0", "driver_override", "(null)");
 	ck_assert_attr("0000:01:00.1", "driver_override", "(null)");
 }
 END_TEST
@@ -492,7 +495,7 @@ int main(void)
 	tcase_add_test(tc, test_unbind);
 	tcase_add_test(tc, test_no_driver_override);
 	tcase_add_test(tc, test_companion_follows_its_gpu);
-	tcase_add_test(tc, test_group_ignore_lets_the_gpu_go_alone);
+	tcase_add_test(tc, test_card_whole_even_with_group_ignore);
 	tcase_add_test(tc, test_device_vanishes);
 	tcase_add_test(tc, test_read_only_sysfs);
 	tcase_add_test(tc, test_module_fails_to_load);

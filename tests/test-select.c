@@ -197,12 +197,17 @@ END_TEST
 
 START_TEST(test_id_of_the_audio_function)
 {
-	/* an id entry for a non-display function takes it, and it brings no companions */
+	/*
+	 * An id entry for a non-display function takes it, and it brings no
+	 * companions; but never the boot VGA's own audio, even when group =
+	 * ignore (or an ACS override) would let it go alone.
+	 */
 	load_table(identical);
 	set_conf("[devices]\nid = 10de:10f0\n[binder]\ngroup = ignore\n");
 	ck_assert_str_eq(plan_lines(),
-			 "bind 0000:01:00.1: id 10de:10f0\n"
+			 "skip 0000:01:00.1: companion of the boot VGA 0000:01:00.0 (the host's)\n"
 			 "bind 0000:02:00.1: id 10de:10f0\n");
+	ck_assert_uint_eq(plan.v[0].kind, PLAN_KIND_BOOT_VGA_CARD);
 }
 END_TEST
 

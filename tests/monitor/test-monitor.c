@@ -273,9 +273,15 @@ static char *hotplug_bound(const char *addr, const char *cls, const char *ids, i
 			die("symlink %s: %s", path, strerror(errno));
 	}
 
-	syspath = umockdev_testbed_add_device(tb, "pci", addr, "/sys/devices/pci0000:00", "class", cls, "vendor",
-					      vendor, "device", device, "driver_override", "(null)", NULL,
-					      "PCI_SLOT_NAME", addr, "PCI_ID", ids, NULL);
+	/* The kernel gives every VGA-class function a boot_vga; one without it is refused as unreadable. */
+	if (!strncmp(cls, "0x0300", 6))
+		syspath = umockdev_testbed_add_device(tb, "pci", addr, "/sys/devices/pci0000:00", "class", cls, "vendor",
+						      vendor, "device", device, "driver_override", "(null)", "boot_vga",
+						      "0", NULL, "PCI_SLOT_NAME", addr, "PCI_ID", ids, NULL);
+	else
+		syspath = umockdev_testbed_add_device(tb, "pci", addr, "/sys/devices/pci0000:00", "class", cls, "vendor",
+						      vendor, "device", device, "driver_override", "(null)", NULL,
+						      "PCI_SLOT_NAME", addr, "PCI_ID", ids, NULL);
 	if (!syspath)
 		die("umockdev cannot add %s", addr);
 	return syspath;
