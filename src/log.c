@@ -12,8 +12,19 @@
 
 #include "log.h"
 
+/*
+ * /dev/kmsg lets each open file write 10 records per 5 seconds and drops
+ * the rest while write() still succeeds ("N output lines suppressed due to
+ * ratelimiting"): the last lines, the summary and the errors, would be the
+ * ones lost. A new open starts a new count.
+ */
+#define KMSG_BURST 10
+/* The kernel refuses a longer record (EINVAL): a long message goes in pieces. */
+#define KMSG_RECORD_MAX 976
+
 static int max_level = LOG_INFO;
 static int kmsg_fd = -1;
+static unsigned kmsg_records;
 static int to_stderr = 1;
 static FILE *stream;
 
@@ -40,6 +51,7 @@ void log_open(enum log_target target, int real_sysfs)
 	if (target == LOG_TARGET_AUTO && !real_sysfs)
 		return;
 	kmsg_fd = open("/dev/kmsg", O_WRONLY | O_NOCTTY | O_CLOEXEC);
+	kmsg_records = 0;
 	if (kmsg_fd < 0) {
 		if (target == LOG_TARGET_KMSG)
 			log_warning("cannot open /dev/kmsg: %s; logging to stderr", strerror(errno));
@@ -71,10 +83,36 @@ void log_set_stream(FILE *f)
 	stream = f;
 }
 
+/* One record: a new open file every KMSG_BURST records, so none is dropped. */
+static void kmsg_record(int prio, const char *text, size_t len)
+{
+	char rec[KMSG_RECORD_MAX + 1];
+	int m;
+
+	if (kmsg_records && kmsg_records % KMSG_BURST == 0) {
+		int fd = open("/dev/kmsg", O_WRONLY | O_NOCTTY | O_CLOEXEC);
+
+		if (fd >= 0) {
+			/* dup2 keeps the number: a caller that closes fds around us is not surprised */
+			dup2(fd, kmsg_fd);
+			close(fd);
+		}
+	}
+	kmsg_records++;
+	m = snprintf(rec, sizeof(rec), "<%d>vfio-binder: %.*s\n", prio, (int)len, text);
+	/*
+	 * One write() per record, never dprintf(): glibc's dprintf() first
+	 * lseek()s the fd, /dev/kmsg answers EINVAL, and nothing is written.
+	 */
+	if (m > 0 && write(kmsg_fd, rec, (size_t)m < sizeof(rec) ? (size_t)m : sizeof(rec) - 1) < 0)
+		to_stderr = 1;
+}
+
 void log_fullv(int prio, const char *fmt, va_list ap)
 {
-	char buf[1024];
+	char buf[4096];
 	int saved = errno;
+	size_t len;
 	int n;
 
 	prio &= LOG_PRIMASK;
@@ -83,20 +121,20 @@ void log_fullv(int prio, const char *fmt, va_list ap)
 	n = vsnprintf(buf, sizeof(buf), fmt, ap);
 	if (n < 0)
 		goto out;
+	len = (size_t)n < sizeof(buf) ? (size_t)n : sizeof(buf) - 1;
 	/* libkmod and strerror hand us lines that already end in a newline */
-	while (n > 0 && (size_t)n < sizeof(buf) && buf[n - 1] == '\n')
-		buf[--n] = '\0';
+	while (len > 0 && buf[len - 1] == '\n')
+		buf[--len] = '\0';
 
 	if (kmsg_fd >= 0) {
-		/*
-		 * One write() per record, never dprintf(): glibc's dprintf() first
-		 * lseek()s the fd, /dev/kmsg answers EINVAL, and nothing is written.
-		 */
-		char rec[sizeof(buf) + 32];
-		int m = snprintf(rec, sizeof(rec), "<%d>vfio-binder: %s\n", prio, buf);
+		/* "<N>vfio-binder: " and the newline take their share of each record */
+		const size_t piece = KMSG_RECORD_MAX - 24;
 
-		if (m > 0 && write(kmsg_fd, rec, (size_t)m < sizeof(rec) ? (size_t)m : sizeof(rec) - 1) < 0)
-			to_stderr = 1;
+		for (size_t off = 0; off < len || off == 0; off += piece) {
+			kmsg_record(prio, buf + off, len - off < piece ? len - off : piece);
+			if (len == 0)
+				break;
+		}
 	}
 	if (to_stderr || kmsg_fd < 0)
 		fprintf(stream ? stream : stderr, "vfio-binder: %s\n", buf);
