@@ -22,7 +22,7 @@
 #include "select.h"
 #include "sysfs.h"
 
-/* Documented in --help, the README and vfio-binder(8); the initramfs hooks rely on them. */
+/* Documented in --help, doc/commands.md and vfio-binder(8); the initramfs hooks rely on them. */
 #define EXIT_PARTIAL 1	/* some planned functions did not end on the driver */
 #define EXIT_USAGE 2	/* usage or configuration error: nothing was written */
 

@@ -23,7 +23,7 @@ declare -A dialect=(
 )
 # The tests' own scripts: bash, except what runs inside a test initramfs.
 for f in "$t"/tests/hooks/*.sh "$t"/tests/boot/*.sh "$t"/tests/boot/dracut/*/*.sh \
-	"$t"/.ci/steps.d/20-*.sh "$t"/.ci/steps.d/30-*.sh; do
+	"$t"/.ci/steps.d/20-*.sh "$t"/.ci/steps.d/30-*.sh "$t"/tests/doclinks.sh; do
 	[[ -e $f ]] && dialect[$f]='bash'
 done
 for f in "$t"/tests/boot/initramfs/hooks/* "$t"/tests/boot/initramfs/scripts/*/* "$t"/tests/boot/*.sh \

@@ -1,7 +1,7 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0-or-later
 # The monitor's systemd unit as make generated it: systemd-analyze verify
-# finds no error, systemd-analyze security rates it at most 2.5 (the README
+# finds no error, systemd-analyze security rates it at most 2.5 (doc/monitor.md
 # reports the score), and the hardening the issue asks for is there; and the
 # monitor's own scripts pass ShellCheck.
 set -u
