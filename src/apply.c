@@ -356,11 +356,11 @@ int apply_plan(const struct sysfs *s, struct pci_table *t, const struct plan *pl
 
 	if (written && o->load) {
 		if (o->dry_run) {
-			fprintf(o->out, "would load module %s%s%s, install commands ignored\n", p->driver,
+			fprintf(o->out, "would load module %s%s%s, install commands ignored\n", p->module,
 				p->options ? " with " : "", p->options ? p->options : "");
 		} else {
 			/* modprobe -i: an "install vfio-pci vfio-binder bind" line must not recurse */
-			load_r = o->load_fn(o->load_data, p->driver, p->options, MODLOAD_IGNORE_INSTALL);
+			load_r = o->load_fn(o->load_data, p->module, p->options, MODLOAD_IGNORE_INSTALL);
 		}
 		/* A loaded or built-in driver does not look at devices again by itself. */
 		for (size_t i = 0; i < plan->n; i++) {
@@ -434,11 +434,11 @@ int apply_plan(const struct sysfs *s, struct pci_table *t, const struct plan *pl
 	if (load_r < 0) {
 		/* Built in, or loaded by other means: the module lookup failing changed nothing. */
 		if (failed == 0)
-			log_warning("%s: module not loaded (%s), yet every planned function is on the driver", p->driver,
+			log_warning("%s: module not loaded (%s), yet every planned function is on the driver", p->module,
 				    strerror(-load_r));
 		else
 			log_error("%s was not loaded (%s): the overrides written stay, and a later 'modprobe %s' binds them",
-				  p->driver, strerror(-load_r), p->driver);
+				  p->module, strerror(-load_r), p->module);
 	}
 	if (failed)
 		give_back_split(s, t, plan, o, x);

@@ -165,7 +165,7 @@ static int apply_param(struct policy *p, const char *param, char *val)
 			ignored(param, val, "invalid driver name (expected a module name)");
 			return 1;
 		}
-		snprintf(p->driver, sizeof(p->driver), "%s", val);
+		policy_set_driver(p, val);
 	} else if (parameq(key, "companions")) {
 		if (companions_parse(val, &p->companions) < 0) {
 			ignored(param, val, "unknown companions (expected slot, audio or none)");

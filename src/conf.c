@@ -184,7 +184,7 @@ static int set_scalar(struct parser *ps, enum scalar k, const char *v)
 			parse_error(ps, "invalid driver name '%s' (expected a module name: letters, digits, '_' and '-', at most %d)",
 				    v, DRIVER_NAME_MAX - 1);
 		else
-			snprintf(p->driver, sizeof(p->driver), "%s", v);
+			policy_set_driver(p, v);
 		return 0;
 	case S_COMPANIONS:
 		if (companions_parse(v, &p->companions) < 0)

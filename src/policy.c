@@ -22,6 +22,7 @@ void policy_init(struct policy *p)
 	*p = (struct policy){
 		.mode = POLICY_LIST,
 		.driver = "vfio-pci",
+		.module = "vfio-pci",
 		.companions = COMPANIONS_SLOT,
 		.group = GROUP_CHECK,
 		.require_iommu = true,
@@ -123,6 +124,31 @@ int driver_name_valid(const char *s)
 	if (n == 0 || n >= DRIVER_NAME_MAX)
 		return 0;
 	return strspn(s, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-") == n;
+}
+
+void policy_set_driver(struct policy *p, const char *name)
+{
+	static const struct {
+		const char *module, *driver;
+	} known[] = {
+		/* drivers/vfio/pci/vfio_pci.c and drivers/pci/pci-stub.c name their drivers with a dash */
+		{ "vfio_pci", "vfio-pci" },
+		{ "pci_stub", "pci-stub" },
+	};
+	char norm[DRIVER_NAME_MAX];
+
+	snprintf(p->module, sizeof(p->module), "%s", name);
+	snprintf(norm, sizeof(norm), "%s", name);
+	for (char *c = norm; *c; c++)
+		if (*c == '-')
+			*c = '_';
+	for (size_t i = 0; i < ELEMENTSOF(known); i++)
+		if (streq(norm, known[i].module)) {
+			snprintf(p->driver, sizeof(p->driver), "%s", known[i].driver);
+			snprintf(p->module, sizeof(p->module), "%s", known[i].driver);
+			return;
+		}
+	snprintf(p->driver, sizeof(p->driver), "%s", norm);
 }
 
 const char *policy_mode_str(enum policy_mode m)

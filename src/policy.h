@@ -35,7 +35,8 @@ struct entry_list {
 
 struct policy {
 	enum policy_mode mode;
-	char driver[DRIVER_NAME_MAX];
+	char driver[DRIVER_NAME_MAX];	/* the driver's own name: written to driver_override, seen in driver links */
+	char module[DRIVER_NAME_MAX];	/* the module that provides it, for libkmod */
 	enum companions_mode companions;
 	enum group_mode group;
 	bool unbind;
@@ -61,6 +62,15 @@ int group_mode_parse(const char *s, enum group_mode *ret);
 int bool_parse(const char *s, bool *ret);
 /* Module names as modprobe knows them: [A-Za-z0-9_-], up to 63 characters. */
 int driver_name_valid(const char *s);
+/*
+ * driver = takes the module's name or the driver's: vfio_pci and vfio-pci
+ * both mean the driver "vfio-pci" of the module vfio_pci, and pci_stub the
+ * driver "pci-stub". Writing the module's name into driver_override would
+ * match no driver and leave the device with none. Another module's driver
+ * is named as the kernel names modules (KBUILD_MODNAME: '-' becomes '_'),
+ * as every vfio variant driver is. The name must be valid.
+ */
+void policy_set_driver(struct policy *p, const char *name);
 
 const char *policy_mode_str(enum policy_mode m);
 const char *companions_str(enum companions_mode m);

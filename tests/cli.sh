@@ -19,6 +19,11 @@ turing-4fn-amd-host id-2080
 turing-4fn-amd-host exclude-ucsi
 z77-gtx1070-headless boot_vga
 z77-gtx1070-headless device-01
+renoir-apu-rx6600-host boot_vga
+am5-arc-a310-b50 boot_vga
+am5-arc-a310-b50 id-arc-a310
+epyc-aspeed-bmc boot_vga
+twin-gtx1070 id-twin-pair
 "
 
 compare() { # NAME ACTUAL-FILE
@@ -131,7 +136,8 @@ fi
 check "dry run --json changes nothing" test "$before" = "$(snapshot "$tree")"
 
 # list and status on every topology, against tests/expected/.
-for topo in skylake-gtx1070-igd-host turing-4fn-amd-host z77-gtx1070-headless; do
+for topo in skylake-gtx1070-igd-host turing-4fn-amd-host z77-gtx1070-headless renoir-apu-rx6600-host \
+	am5-arc-a310-b50 epyc-aspeed-bmc; do
 	tree=$(fake_tree "$topo")
 	for run in "list/$topo.txt:list --numeric" "list/$topo.json:list --numeric --json" \
 		"status/$topo.txt:status" "status/$topo.json:status --json"; do

@@ -12,6 +12,12 @@
 #include "fakesys.h"
 #include "pci.h"
 
+/*
+ * Paths in a test tree are short; one cut by snprintf() would name a file
+ * that does not exist, and the test using it fails. No warning needed.
+ */
+#pragma GCC diagnostic ignored "-Wformat-truncation"
+
 static int mkdir_p(const char *path)
 {
 	char buf[4096];
@@ -52,68 +58,162 @@ static int link_to(const char *dir, const char *target, const char *rel)
 	return symlink(target, path) < 0 ? -errno : 0;
 }
 
-static int add_function(const char *dir, const char *group, const char *addr, const char *cls,
-			const char *ids, const char *boot_vga)
+/* One function of a topology: "GROUP ADDRESS CLASS VENDOR:DEVICE BOOT_VGA [parent=ADDR] NAME..." */
+struct fline {
+	char group[16], addr[16], cls[16], ids[16], boot_vga[8], parent[64];
+};
+
+static int parse_fline(const char *line, struct fline *f)
 {
-	char rel[512], val[256], dom[5];
+	char rest[64];
+	int n;
+
+	memset(f, 0, sizeof(*f));
+	n = sscanf(line, "%15s %15s %15s %15s %7s %63s", f->group, f->addr, f->cls, f->ids, f->boot_vga, rest);
+	if (n < 5)
+		return -EINVAL;
+	if (n == 6 && !strncmp(rest, "parent=", 7))
+		snprintf(f->parent, sizeof(f->parent), "%s", rest + 7);
+	return 0;
+}
+
+/* devices/pci0000:00/<the parents' chain>/ADDR, as the kernel nests bridges. */
+static int device_path(const struct fline *v, size_t n, size_t i, char *buf, size_t size, unsigned depth)
+{
+	char up[512];
+
+	if (depth > 32)
+		return -ELOOP;
+	if (!v[i].parent[0]) {
+		snprintf(buf, size, "devices/pci%.4s:00/%s", v[i].addr, v[i].addr);
+		return 0;
+	}
+	for (size_t j = 0; j < n; j++) {
+		int r;
+
+		if (strcmp(v[j].addr, v[i].parent))
+			continue;
+		r = device_path(v, n, j, up, sizeof(up), depth + 1);
+		if (r < 0)
+			return r;
+		snprintf(buf, size, "%s/%s", up, v[i].addr);
+		return 0;
+	}
+	fprintf(stderr, "fakesys: %s: parent %s is not in the topology\n", v[i].addr, v[i].parent);
+	return -ENOENT;
+}
+
+/* "../" as many times as rel has components, to climb from DIR/rel to DIR. */
+static void up_to_root(const char *rel, char *buf, size_t size)
+{
+	size_t n = 0;
+
+	buf[0] = '\0';
+	for (const char *c = rel; *c; c++)
+		n += *c == '/';
+	for (size_t k = 0; k <= n && strlen(buf) + 3 < size; k++)
+		strcat(buf, "../");
+}
+
+static int add_function(const char *dir, const struct fline *f, const char *devpath)
+{
+	char rel[4096], val[4096], up[256];
 	int r;
 
-	snprintf(dom, sizeof(dom), "%.4s", addr);
-	snprintf(rel, sizeof(rel), "%s/devices/pci%s:00/%s", dir, dom, addr);
+	snprintf(rel, sizeof(rel), "%s/%s", dir, devpath);
 	r = mkdir_p(rel);
 	if (r < 0)
 		return r;
-	snprintf(rel, sizeof(rel), "devices/pci%s:00/%s/class", dom, addr);
-	snprintf(val, sizeof(val), "%s\n", cls);
+	snprintf(rel, sizeof(rel), "%s/class", devpath);
+	snprintf(val, sizeof(val), "%s\n", f->cls);
 	put(dir, rel, val);
-	snprintf(rel, sizeof(rel), "devices/pci%s:00/%s/vendor", dom, addr);
-	snprintf(val, sizeof(val), "0x%.4s\n", ids);
+	snprintf(rel, sizeof(rel), "%s/vendor", devpath);
+	snprintf(val, sizeof(val), "0x%.4s\n", f->ids);
 	put(dir, rel, val);
-	snprintf(rel, sizeof(rel), "devices/pci%s:00/%s/device", dom, addr);
-	snprintf(val, sizeof(val), "0x%.4s\n", ids + 5);
+	snprintf(rel, sizeof(rel), "%s/device", devpath);
+	snprintf(val, sizeof(val), "0x%.4s\n", f->ids + 5);
 	put(dir, rel, val);
-	snprintf(rel, sizeof(rel), "devices/pci%s:00/%s/driver_override", dom, addr);
+	snprintf(rel, sizeof(rel), "%s/driver_override", devpath);
 	put(dir, rel, "(null)\n");
-	if (strcmp(boot_vga, "-")) {
-		snprintf(rel, sizeof(rel), "devices/pci%s:00/%s/boot_vga", dom, addr);
-		snprintf(val, sizeof(val), "%s\n", boot_vga);
+	if (strcmp(f->boot_vga, "-")) {
+		snprintf(rel, sizeof(rel), "%s/boot_vga", devpath);
+		snprintf(val, sizeof(val), "%s\n", f->boot_vga);
 		put(dir, rel, val);
 	}
-	snprintf(val, sizeof(val), "../../../devices/pci%s:00/%s", dom, addr);
-	snprintf(rel, sizeof(rel), "bus/pci/devices/%s", addr);
+	snprintf(val, sizeof(val), "../../../%s", devpath);
+	snprintf(rel, sizeof(rel), "bus/pci/devices/%s", f->addr);
 	r = link_to(dir, val, rel);
-	if (r < 0 || !strcmp(group, "-"))
+	if (r < 0 || !strcmp(f->group, "-"))
 		return r;
-	snprintf(rel, sizeof(rel), "%s/kernel/iommu_groups/%s/devices", dir, group);
+	snprintf(rel, sizeof(rel), "%s/kernel/iommu_groups/%s/devices", dir, f->group);
 	mkdir_p(rel);
-	snprintf(val, sizeof(val), "../../../../devices/pci%s:00/%s", dom, addr);
-	snprintf(rel, sizeof(rel), "kernel/iommu_groups/%s/devices/%s", group, addr);
+	snprintf(val, sizeof(val), "../../../../%s", devpath);
+	snprintf(rel, sizeof(rel), "kernel/iommu_groups/%s/devices/%s", f->group, f->addr);
 	link_to(dir, val, rel);
-	snprintf(val, sizeof(val), "../../../kernel/iommu_groups/%s", group);
-	snprintf(rel, sizeof(rel), "devices/pci%s:00/%s/iommu_group", dom, addr);
+	up_to_root(devpath, up, sizeof(up));
+	snprintf(val, sizeof(val), "%skernel/iommu_groups/%s", up, f->group);
+	snprintf(rel, sizeof(rel), "%s/iommu_group", devpath);
 	return link_to(dir, val, rel);
+}
+
+/* The function's directory below dir, from its bus/pci/devices link. */
+static int devpath_of(const char *dir, const char *addr, char *buf, size_t size)
+{
+	char path[1024], target[1024];
+	ssize_t n;
+
+	snprintf(path, sizeof(path), "%s/bus/pci/devices/%s", dir, addr);
+	n = readlink(path, target, sizeof(target) - 1);
+	if (n < 0)
+		return -errno;
+	target[n] = '\0';
+	if (strncmp(target, "../../../", 9))
+		return -EINVAL;
+	snprintf(buf, size, "%s", target + 9);
+	return 0;
 }
 
 static int directive(const char *dir, const char *cmd, const char *addr, const char *arg)
 {
-	char rel[512], target[512];
+	char rel[4096], target[4096], devpath[1024], up[256], name[64];
+	int r = devpath_of(dir, addr, devpath, sizeof(devpath));
 
+	if (r < 0) {
+		fprintf(stderr, "fakesys: %s %s: no such function\n", cmd, addr);
+		return r;
+	}
+	up_to_root(devpath, up, sizeof(up));
 	if (!strcmp(cmd, "@driver")) {
 		snprintf(rel, sizeof(rel), "%s/bus/pci/drivers/%s", dir, arg);
 		mkdir_p(rel);
 		snprintf(rel, sizeof(rel), "bus/pci/drivers/%s/unbind", arg);
 		put(dir, rel, "");
-		snprintf(target, sizeof(target), "../../../bus/pci/drivers/%s", arg);
-		snprintf(rel, sizeof(rel), "bus/pci/devices/%s/driver", addr);
+		snprintf(target, sizeof(target), "%sbus/pci/drivers/%s", up, arg);
+		snprintf(rel, sizeof(rel), "%s/driver", devpath);
 		return link_to(dir, target, rel);
 	}
 	if (!strcmp(cmd, "@override")) {
-		snprintf(rel, sizeof(rel), "bus/pci/devices/%s/driver_override", addr);
+		snprintf(rel, sizeof(rel), "%s/driver_override", devpath);
 		snprintf(target, sizeof(target), "%s\n", arg);
 		return put(dir, rel, target);
 	}
 	if (!strcmp(cmd, "@no-override")) {
-		snprintf(rel, sizeof(rel), "%s/bus/pci/devices/%s/driver_override", dir, addr);
+		snprintf(rel, sizeof(rel), "%s/%s/driver_override", dir, devpath);
+		return unlink(rel) < 0 ? -errno : 0;
+	}
+	/* @attr ADDR NAME VALUE: any attribute (sriov_numvfs, modalias, reset_method...) */
+	if (!strcmp(cmd, "@attr")) {
+		const char *value = arg + strcspn(arg, " ");
+
+		snprintf(name, sizeof(name), "%.*s", (int)strcspn(arg, " "), arg);
+		value += strspn(value, " ");
+		snprintf(rel, sizeof(rel), "%s/%s", devpath, name);
+		snprintf(target, sizeof(target), "%s\n", value);
+		return put(dir, rel, target);
+	}
+	/* @rm ADDR NAME: an attribute or link the kernel would not show */
+	if (!strcmp(cmd, "@rm")) {
+		snprintf(rel, sizeof(rel), "%s/%s/%s", dir, devpath, arg);
 		return unlink(rel) < 0 ? -errno : 0;
 	}
 	fprintf(stderr, "fakesys: unknown directive %s\n", cmd);
@@ -123,6 +223,9 @@ static int directive(const char *dir, const char *cmd, const char *addr, const c
 int fakesys_build_text(const char *text, const char *dir)
 {
 	char *copy = strdup(text), *line, *save = NULL;
+	struct fline *v = NULL;
+	char **directives = NULL;
+	size_t n = 0, nd = 0;
 	char rel[4096];
 	int r = 0;
 
@@ -135,24 +238,42 @@ int fakesys_build_text(const char *text, const char *dir)
 	snprintf(rel, sizeof(rel), "%s/kernel/iommu_groups", dir);
 	mkdir_p(rel);
 	put(dir, "bus/pci/drivers_probe", "");
+	/* Functions first, in any order (a parent may come after its child), directives after. */
 	for (line = strtok_r(copy, "\n", &save); line && r == 0; line = strtok_r(NULL, "\n", &save)) {
-		char a[64], b[64], c[64], d[64], e[64];
-		int n;
-
 		while (*line == ' ' || *line == '\t')
 			line++;
 		if (!*line || *line == '#')
 			continue;
-		n = sscanf(line, "%63s %63s %63s %63s %63s", a, b, c, d, e);
-		if (a[0] == '@')
-			r = directive(dir, a, b, n >= 3 ? c : "");
-		else if (n == 5)
-			r = add_function(dir, a, b, c, d, e);
-		else
-			r = -EINVAL;
+		if (*line == '@') {
+			directives = realloc(directives, (nd + 1) * sizeof(*directives));
+			directives[nd++] = line;
+			continue;
+		}
+		v = realloc(v, (n + 1) * sizeof(*v));
+		r = parse_fline(line, &v[n]);
 		if (r < 0)
 			fprintf(stderr, "fakesys: cannot build '%s': %s\n", line, strerror(-r));
+		n++;
 	}
+	for (size_t i = 0; i < n && r == 0; i++) {
+		char devpath[1024];
+
+		r = device_path(v, n, i, devpath, sizeof(devpath), 0);
+		if (r == 0)
+			r = add_function(dir, &v[i], devpath);
+		if (r < 0)
+			fprintf(stderr, "fakesys: cannot build %s: %s\n", v[i].addr, strerror(-r));
+	}
+	for (size_t i = 0; i < nd && r == 0; i++) {
+		char a[64], b[64], c[256];
+		int k = sscanf(directives[i], "%63s %63s %255[^\n]", a, b, c);
+
+		r = k >= 2 ? directive(dir, a, b, k >= 3 ? c : "") : -EINVAL;
+		if (r < 0)
+			fprintf(stderr, "fakesys: cannot build '%s': %s\n", directives[i], strerror(-r));
+	}
+	free(directives);
+	free(v);
 	free(copy);
 	return r;
 }
@@ -317,6 +438,18 @@ static int cmp_addr(const void *a, const void *b)
 	return pci_addr_cmp(&((const struct pci_func *)a)->addr, &((const struct pci_func *)b)->addr);
 }
 
+static struct pci_func *table_func(struct pci_table *t, const char *addr)
+{
+	struct pci_addr a;
+
+	if (pci_addr_parse(addr, false, &a) < 0)
+		return NULL;
+	for (size_t i = 0; i < t->n; i++)
+		if (pci_addr_eq(&t->v[i].addr, &a))
+			return &t->v[i];
+	return NULL;
+}
+
 int fakesys_table(const char *text, struct pci_table *t)
 {
 	char *copy = strdup(text), *line, *save = NULL;
@@ -325,43 +458,56 @@ int fakesys_table(const char *text, struct pci_table *t)
 	*t = (struct pci_table){ 0 };
 	t->v = calloc(256, sizeof(*t->v));
 	for (line = strtok_r(copy, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
-		char a[64], b[64], c[64], d[64], e[64];
-		struct pci_func f = { .detailed = true, .has_override = true, .driver = "", .override = "" };
+		char a[64], b[64], c[64], d[64];
+		struct pci_func f = {
+			.detailed = true, .has_override = true, .driver = "", .override = "",
+		};
+		struct fline fl;
 		unsigned v, dv, cls;
 
 		while (*line == ' ' || *line == '\t')
 			line++;
 		if (!*line || *line == '#')
 			continue;
-		if (sscanf(line, "%63s %63s %63s %63s %63s", a, b, c, d, e) < 3)
-			return -EINVAL;
-		if (!strcmp(a, "@driver")) {
-			struct pci_addr addr;
-			struct pci_func *fn = NULL;
+		if (*line == '@') {
+			struct pci_func *fn;
 
-			pci_addr_parse(b, false, &addr);
-			for (size_t i = 0; i < t->n; i++)
-				if (pci_addr_eq(&t->v[i].addr, &addr))
-					fn = &t->v[i];
-			if (!fn)
-				return -ENOENT;
-			pci_func_set_driver(fn, c);
+			if (sscanf(line, "%63s %63s %63s %63s", a, b, c, d) < 3 || !(fn = table_func(t, b))) {
+				r = -ENOENT;
+				break;
+			}
+			if (!strcmp(a, "@driver"))
+				pci_func_set_driver(fn, c);
+			else if (!strcmp(a, "@attr") && !strcmp(c, "sriov_numvfs"))
+				fn->sriov_numvfs = (uint16_t)atoi(d);
+			/* @unreadable ADDR ATTR-NUMBER ERRNO: as if the read failed */
+			else if (!strcmp(a, "@unreadable"))
+				pci_func_set_bad(fn, (enum pci_attr)atoi(c), atoi(d));
+			else
+				r = -EINVAL;
 			continue;
 		}
-		if (pci_addr_parse(b, false, &f.addr) < 0 || sscanf(c, "0x%x", &cls) != 1 ||
-		    sscanf(d, "%4x:%4x", &v, &dv) != 2 || t->n == 256) {
+		if (parse_fline(line, &fl) < 0 || pci_addr_parse(fl.addr, false, &f.addr) < 0 ||
+		    sscanf(fl.cls, "0x%x", &cls) != 1 || sscanf(fl.ids, "%4x:%4x", &v, &dv) != 2 || t->n == 256) {
 			r = -EINVAL;
 			break;
 		}
 		f.class = cls;
 		f.vendor = (uint16_t)v;
 		f.device = (uint16_t)dv;
-		f.boot_vga = (int8_t)(strcmp(e, "-") ? atoi(e) : -1);
-		f.iommu_group = strcmp(a, "-") ? atoi(a) : -1;
+		f.boot_vga = (int8_t)(strcmp(fl.boot_vga, "-") ? atoi(fl.boot_vga) : -1);
+		f.iommu_group = strcmp(fl.group, "-") ? atoi(fl.group) : -1;
+		f.has_parent = fl.parent[0] && pci_addr_parse(fl.parent, false, &f.parent) == 0;
 		t->iommu |= f.iommu_group >= 0;
 		t->v[t->n++] = f;
 	}
 	free(copy);
 	qsort(t->v, t->n, sizeof(*t->v), cmp_addr);
+	for (size_t i = 0; i < t->n; i++) {
+		struct pci_func *p = t->v[i].has_parent ? pci_table_find(t, &t->v[i].parent) : NULL;
+
+		if (p)
+			p->has_children = true;
+	}
 	return r;
 }

@@ -4,12 +4,15 @@
 /*
  * Fake sysfs trees built from the compact topology descriptions in
  * tests/topologies/ (one PCI function a line: GROUP ADDRESS CLASS
- * VENDOR:DEVICE BOOT_VGA NAME), shaped like the real one: bus/pci/devices
- * links into devices/pci0000:00/, iommu_group links, kernel/iommu_groups.
+ * VENDOR:DEVICE BOOT_VGA [parent=ADDR] NAME), shaped like the real one:
+ * bus/pci/devices links into devices/pci0000:00/, nested below the parent
+ * bridge when the line names one, iommu_group links, kernel/iommu_groups.
  * Lines starting with '@' change the tree for a test:
  *   @driver ADDR NAME      ADDR is bound to NAME
  *   @override ADDR VALUE   driver_override already holds VALUE
  *   @no-override ADDR      no driver_override file (kernel before 3.16)
+ *   @attr ADDR NAME VALUE  the attribute NAME holds VALUE
+ *   @rm ADDR NAME          no attribute (or link) NAME
  * Every test builds its own copy, because bind writes into it.
  */
 

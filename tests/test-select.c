@@ -367,6 +367,194 @@ START_TEST(test_selection_is_pure)
 }
 END_TEST
 
+
+/* An RX 7900 XT booting the console, its audio in a group of its own: the pair of ids takes neither. */
+START_TEST(test_ids_never_take_the_boot_vga_card)
+{
+	load_table("1 0000:03:00.0 0x030000 1002:744c 1 RX 7900 XT (host)\n"
+		   "2 0000:03:00.1 0x040300 1002:ab30 - its HDMI audio\n"
+		   "3 0000:0b:00.0 0x030000 1002:744c 0 RX 7900 XT (guest)\n"
+		   "3 0000:0b:00.1 0x040300 1002:ab30 - its HDMI audio\n");
+	set_conf("[devices]\nid = 1002:744c\nid = 1002:ab30\n");
+	ck_assert_str_eq(plan_lines(),
+			 "skip 0000:03:00.0: boot VGA, the host's console (only a device entry takes it)\n"
+			 "skip 0000:03:00.1: companion of the boot VGA 0000:03:00.0 (the host's)\n"
+			 "bind 0000:0b:00.0: id 1002:744c\n"
+			 "bind 0000:0b:00.1: id 1002:ab30\n");
+	/* a device entry naming the boot VGA takes its card: single-GPU passthrough */
+	policy_free(&pol);
+	set_conf("[devices]\ndevice = 03:00.0\n");
+	ck_assert_str_eq(plan_lines(),
+			 "bind 0000:03:00.0: device entry\n"
+			 "bind 0000:03:00.1: companion of 0000:03:00.0\n");
+}
+END_TEST
+
+/* Renoir: the iGPU's slot holds the CPU's PSP, USB and audio; only the iGPU's HDMI audio is its card. */
+START_TEST(test_apu_slot_companions_share_the_vendor)
+{
+	load_topology("renoir-apu-rx6600-host");
+	set_conf("[binder]\npolicy = boot_vga\n");
+	ck_assert_str_eq(plan_lines(),
+			 "skip 0000:03:00.0: boot VGA, the host's console\n"
+			 "bind 0000:07:00.0: boot_vga policy\n"
+			 "bind 0000:07:00.1: companion of 0000:07:00.0\n");
+	policy_free(&pol);
+	set_conf("[devices]\ndevice = 07:00.0\n[binder]\ncompanions = audio\n");
+	ck_assert_str_eq(plan_lines(),
+			 "bind 0000:07:00.0: device entry\n"
+			 "bind 0000:07:00.1: companion of 0000:07:00.0\n");
+	/* the host card's audio sits behind the Navi card's own switch, in the same slot */
+	policy_free(&pol);
+	set_conf("[devices]\nid = 1002:ab28\n");
+	ck_assert_str_eq(plan_lines(), "skip 0000:03:00.1: companion of the boot VGA 0000:03:00.0 (the host's)\n");
+}
+END_TEST
+
+/* Intel Arc: the audio is another bus behind the card's own switch. */
+START_TEST(test_arc_audio_behind_the_switch)
+{
+	load_topology("am5-arc-a310-b50");
+	set_conf("[devices]\nid = 8086:56a6\n");
+	ck_assert_str_eq(plan_lines(),
+			 "bind 0000:09:00.0: id 8086:56a6\n"
+			 "bind 0000:0a:00.0: companion of 0000:09:00.0\n");
+	ck_assert_uint_eq(plan.n_groups, 1);
+	ck_assert_int_eq(plan.groups[0].group, 16);
+	ck_assert_uint_eq(plan.groups[0].n, 0);
+	policy_free(&pol);
+	set_conf("[binder]\npolicy = boot_vga\n");
+	ck_assert_str_eq(plan_lines(),
+			 "bind 0000:03:00.0: boot_vga policy\n"
+			 "bind 0000:04:00.0: companion of 0000:03:00.0\n"
+			 "bind 0000:09:00.0: boot_vga policy\n"
+			 "bind 0000:0a:00.0: companion of 0000:09:00.0\n"
+			 "skip 0000:0e:00.0: boot VGA, the host's console\n");
+}
+END_TEST
+
+START_TEST(test_bmc_display)
+{
+	load_topology("epyc-aspeed-bmc");
+	set_conf("[binder]\npolicy = boot_vga\n");
+	ck_assert_str_eq(plan_lines(),
+			 "skip 0000:02:00.0: BMC display (remote console; only a device entry takes it)\n"
+			 "skip 0000:41:00.0: boot VGA, the host's console\n"
+			 "bind 0000:81:00.0: boot_vga policy\n"
+			 "bind 0000:81:00.1: companion of 0000:81:00.0\n");
+	ck_assert_uint_eq(plan.v[0].kind, PLAN_KIND_BMC);
+	policy_free(&pol);
+	set_conf("[devices]\nid = 1a03:2000\n");
+	ck_assert_str_eq(plan_lines(), "skip 0000:02:00.0: BMC display (remote console; only a device entry takes it)\n");
+	/* a device entry takes it (the bridge above it is no endpoint of the group) */
+	policy_free(&pol);
+	set_conf("[devices]\ndevice = 02:00.0\n");
+	ck_assert_str_eq(plan_lines(), "bind 0000:02:00.0: device entry\n");
+	/* every Matrox G200e of the table, and the Huawei iBMC */
+	ck_assert(pci_id_is_bmc_display(0x102b, 0x0522));
+	ck_assert(pci_id_is_bmc_display(0x102b, 0x0538));
+	ck_assert(pci_id_is_bmc_display(0x19e5, 0x1711));
+	ck_assert(!pci_id_is_bmc_display(0x102b, 0x0525));	/* a G450, an ordinary card */
+}
+END_TEST
+
+START_TEST(test_no_iommu_group)
+{
+	/* intel_iommu=on,igfx_off: the iGPU has no group on a machine that has groups */
+	load_table("- 0000:00:02.0 0x030000 8086:3e92 0 UHD 630\n"
+		   "1 0000:01:00.0 0x030000 10de:1b81 1 GTX 1070 (host)\n");
+	set_conf("[devices]\ndevice = 00:02.0\n");
+	ck_assert_str_eq(plan_lines(), "skip 0000:00:02.0: no IOMMU group: vfio-pci would refuse it\n");
+	ck_assert_uint_eq(plan.v[0].kind, PLAN_KIND_NO_GROUP);
+	/* pci-stub needs none */
+	policy_free(&pol);
+	set_conf("[devices]\ndevice = 00:02.0\n[binder]\ndriver = pci-stub\n");
+	ck_assert_str_eq(plan_lines(), "bind 0000:00:02.0: device entry\n");
+}
+END_TEST
+
+START_TEST(test_bridge_device_entry)
+{
+	load_topology("skylake-gtx1070-igd-host");
+	set_conf("[devices]\ndevice = 00:01.0\n");
+	ck_assert_str_eq(plan_lines(),
+			 "skip 0000:00:01.0: a PCI bridge: never bound (AER, hot-plug and power management)\n");
+	ck_assert_uint_eq(plan.config_errors, 1);
+	ck_assert_str_eq(notes(), "3 device entry 0000:00:01.0 (vfio.conf:2) is a PCI bridge (class 0x060400), which is never bound; did you mean 0000:01:00.0?\n");
+	/* with the hierarchy known, the device behind it is the hint */
+	pci_table_free(&table);
+	policy_free(&pol);
+	load_topology("renoir-apu-rx6600-host");
+	set_conf("[devices]\ndevice = 00:08.1\n");
+	plan_lines();
+	ck_assert_contains(notes(), "is a PCI bridge (class 0x060400), which is never bound; did you mean 0000:07:00.0?");
+}
+END_TEST
+
+START_TEST(test_driver_module_name)
+{
+	load_topology("skylake-gtx1070-igd-host");
+	set_conf("[devices]\ndevice = 01:00.0\n[binder]\ndriver = vfio_pci\n");
+	ck_assert_str_eq(pol.driver, "vfio-pci");
+	policy_free(&pol);
+	set_conf("[binder]\ndriver = pci_stub\n");
+	ck_assert_str_eq(pol.driver, "pci-stub");
+	ck_assert(!policy_needs_iommu(&pol));
+	policy_free(&pol);
+	/* a variant driver is named like its module, with underscores */
+	set_conf("[binder]\ndriver = mlx5-vfio-pci\n");
+	ck_assert_str_eq(pol.driver, "mlx5_vfio_pci");
+	ck_assert_str_eq(pol.module, "mlx5-vfio-pci");
+}
+END_TEST
+
+START_TEST(test_sriov_pf)
+{
+	/* QEMU's NVMe: the VFs share the PF's ID. The PF with VFs on is refused, its VFs are not. */
+	load_table("1 0000:01:00.0 0x010802 1b36:0010 - nvme PF\n"
+		   "2 0000:01:00.1 0x010802 1b36:0010 - VF\n"
+		   "3 0000:01:00.2 0x010802 1b36:0010 - VF\n"
+		   "@attr 0000:01:00.0 sriov_numvfs 2\n");
+	set_conf("[devices]\nid = 1b36:0010\n");
+	ck_assert_str_eq(plan_lines(),
+			 "skip 0000:01:00.0: SR-IOV on, 2 virtual functions: the kernel refuses vfio-pci on such a physical function\n"
+			 "bind 0000:01:00.1: id 1b36:0010\n"
+			 "bind 0000:01:00.2: id 1b36:0010\n");
+}
+END_TEST
+
+START_TEST(test_entries_that_match_nothing)
+{
+	load_topology("skylake-gtx1070-igd-host");
+	set_conf("[devices]\nid = 10de:1f09\n");
+	ck_assert_str_eq(plan_lines(), "");
+	ck_assert_str_eq(notes(), "4 id 10de:1f09 (vfio.conf:2) matches no PCI function: a typo?\n");
+}
+END_TEST
+
+/* An attribute that could not be read: the function is refused whatever selected it. */
+START_TEST(test_unreadable_refused)
+{
+	load_table(identical);
+	/* 5 = EIO, PCI_ATTR_IOMMU_GROUP */
+	{
+		char *t;
+
+		ck_assert_int_ge(asprintf(&t, "%s@unreadable 0000:02:00.0 %d 5\n", identical, PCI_ATTR_IOMMU_GROUP), 0);
+		pci_table_free(&table);
+		load_table(t);
+		free(t);
+	}
+	set_conf("[devices]\nid = 10de:1b81\n");
+	ck_assert_str_eq(plan_lines(),
+			 "skip 0000:01:00.0: boot VGA, the host's console (only a device entry takes it)\n"
+			 "skip 0000:02:00.0: cannot read iommu_group: Input/output error\n"
+			 "skip 0000:02:00.1: IOMMU group 2 also holds 0000:02:00.0 (unreadable)\n");
+	ck_assert_uint_eq(plan.v[1].kind, PLAN_KIND_UNREADABLE);
+	ck_assert_uint_eq(plan.v[2].kind, PLAN_KIND_GROUP);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("select");
@@ -395,6 +583,16 @@ int main(void)
 	tcase_add_test(tc, test_off_and_empty);
 	tcase_add_test(tc, test_missing_device_entry);
 	tcase_add_test(tc, test_selection_is_pure);
+	tcase_add_test(tc, test_ids_never_take_the_boot_vga_card);
+	tcase_add_test(tc, test_apu_slot_companions_share_the_vendor);
+	tcase_add_test(tc, test_arc_audio_behind_the_switch);
+	tcase_add_test(tc, test_bmc_display);
+	tcase_add_test(tc, test_no_iommu_group);
+	tcase_add_test(tc, test_bridge_device_entry);
+	tcase_add_test(tc, test_driver_module_name);
+	tcase_add_test(tc, test_sriov_pf);
+	tcase_add_test(tc, test_entries_that_match_nothing);
+	tcase_add_test(tc, test_unreadable_refused);
 	suite_add_tcase(s, tc);
 	return run_suite(s);
 }
