@@ -17,6 +17,7 @@
 # the machine's own: on this project's VMs grub-probe may not open it
 # (EPERM), and grub-mkconfig then writes root=<device> instead of
 # root=UUID=, for 10_linux's entries and ours alike.
+# shellcheck disable=SC2016 # the inner shells expand
 set -u
 # shellcheck source-path=SCRIPTDIR source=../hooks/lib.sh
 . "$(dirname "$0")/../hooks/lib.sh"
