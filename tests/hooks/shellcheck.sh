@@ -20,13 +20,18 @@ declare -A dialect=(
 	["$b/mkinitcpio/hooks/vfio-binder"]=dash
 	["$b/initramfs/hooks/vfio-binder"]=sh
 	["$b/initramfs/scripts/init-top/00-vfio-binder"]=sh
+	["$b/libvirt/vfio-binder"]=sh
+	["$t/grub/11_vfio-binder"]=sh
+	["$t/kernel-install/91-vfio-binder.install"]=sh
+	["$t/shell-completion/bash/vfio-binder"]=bash
 )
 # The tests' own scripts: bash, except what runs inside a test initramfs.
 for f in "$t"/tests/hooks/*.sh "$t"/tests/boot/*.sh "$t"/tests/boot/dracut/*/*.sh \
-	"$t"/.ci/steps.d/20-*.sh "$t"/.ci/steps.d/30-*.sh "$t"/tests/doclinks.sh; do
+	"$t"/tests/bootentry/*.sh "$t"/tests/libvirt/*.sh "$t"/tests/completion/*.sh \
+	"$t"/.ci/steps.d/*.sh "$t"/tests/*.sh; do
 	[[ -e $f ]] && dialect[$f]='bash'
 done
-for f in "$t"/tests/boot/initramfs/hooks/* "$t"/tests/boot/initramfs/scripts/*/* "$t"/tests/boot/*.sh \
+for f in "$t"/tests/boot/initramfs/hooks/* "$t"/tests/boot/initramfs/scripts/*/* "$t"/tests/boot/*.sh "$t"/tests/*.sh \
 	"$t"/tests/boot/dracut/*/*.sh; do
 	[[ -e $f ]] && head -n1 "$f" | grep -qx '#!/bin/sh' && dialect[$f]='sh'
 done
@@ -38,7 +43,7 @@ for f in "${!dialect[@]}"; do
 	check "shellcheck -s ${dialect[$f]} ${f#"$b"/}" shellcheck -s "${dialect[$f]}" -x "$f"
 	# A leftover @var@ would be a path the sed step did not fill in.
 	# shellcheck disable=SC2016 # expanded by the inner bash
-	[[ $f == "$b"/@(dracut|mkinitcpio|initramfs)/* ]] &&
+	[[ $f == "$b"/@(dracut|mkinitcpio|initramfs|libvirt)/* ]] &&
 		check "${f#"$b"/} has no unsubstituted @...@" bash -c '! grep -n "@[a-z]*@" "$1"' _ "$f"
 done
 
@@ -48,5 +53,8 @@ while IFS= read -r f; do
 	f=$b/${f#"$t"/}
 	[[ $f == */systemd/* || $f == */modprobe.d/* ]] && continue
 	[[ -v "dialect[$f]" ]] || fail "${f#"$b"/} is not in the shellcheck list"
-done < <(find "$t/dracut" "$t/mkinitcpio" "$t/initramfs" -type f -name '*.in')
+done < <(find "$t/dracut" "$t/mkinitcpio" "$t/initramfs" "$t/libvirt" -type f -name '*.in')
+while IFS= read -r f; do
+	[[ -v "dialect[$f]" ]] || fail "${f#"$t"/} is not in the shellcheck list"
+done < <(find "$t/grub" "$t/kernel-install" "$t/shell-completion/bash" -type f)
 finish
