@@ -293,8 +293,31 @@ static void load_group_members(const struct sysfs *s, struct pci_table *t, int g
 		if (pci_addr_parse(de->d_name, false, &a) < 0)
 			continue;
 		f = pci_table_find(t, &a);
-		if (f && f->iommu_group == PCI_GROUP_NONE)
+		/* (one whose own link could not be read is where the listing says) */
+		if (f && f->iommu_group < 0)
 			f->iommu_group = group;
+	}
+}
+
+/*
+ * A function whose iommu_group link could not be read may sit in any group
+ * and leave it incomplete: the listings of every group tell where it is.
+ */
+static void find_unknown_groups(const struct sysfs *s, struct pci_table *t)
+{
+	_cleanup_closedir_ DIR *d = NULL;
+	struct dirent *de;
+	bool unknown = false;
+
+	for (size_t i = 0; i < t->n && !unknown; i++)
+		unknown = t->v[i].iommu_group == PCI_GROUP_UNKNOWN;
+	if (!unknown || !(d = sysfs_opendir(s, "kernel/iommu_groups")))
+		return;
+	while ((de = readdir(d))) {
+		int g = parse_group(de->d_name);
+
+		if (g >= 0)
+			load_group_members(s, t, g);
 	}
 }
 
@@ -320,6 +343,7 @@ static void parse_parent(struct pci_func *f, const char *name, const char *targe
 	char buf[PCI_ADDR_STRLEN];
 
 	if (!last || !streq(last + 1, name)) {
+		f->parent_unknown = true;
 		pci_func_set_bad(f, PCI_ATTR_PARENT, -EINVAL);
 		return;
 	}
@@ -433,10 +457,12 @@ int pci_table_load(const struct sysfs *s, const struct pci_scan *scan, struct pc
 		else
 			pci_func_set_bad(&f, PCI_ATTR_CLASS, r);
 		r = sysfs_readlinkat(s, dirfd(d), "bus/pci/devices", de->d_name, target, sizeof(target));
-		if (r == 0)
+		if (r == 0) {
 			parse_parent(&f, de->d_name, target);
-		else
+		} else {
+			f.parent_unknown = true;
 			pci_func_set_bad(&f, PCI_ATTR_PARENT, r);
+		}
 		r = table_add(t, &alloc, &f);
 		if (r < 0)
 			goto fail;
@@ -464,6 +490,8 @@ int pci_table_load(const struct sysfs *s, const struct pci_scan *scan, struct pc
 		if (wanted(scan, &t->v[i]))
 			want_slot(t, want, i);
 	load_wanted(s, t, want);
+	if (t->iommu)
+		find_unknown_groups(s, t);
 	if (scan->all)
 		return 0;
 	want_card_switches(s, t, want);

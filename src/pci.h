@@ -44,6 +44,7 @@ struct pci_func {
 	bool detailed : 1;	/* vendor, device, boot_vga, driver and override were read */
 	bool has_override : 1;	/* driver_override exists (kernel 3.16 and later) */
 	bool has_parent : 1;	/* parent is a PCI function (not a host bridge) */
+	bool parent_unknown : 1;	/* its place in the hierarchy could not be read */
 	bool has_children : 1;	/* some function sits below it: a bridge whatever its class says */
 	/*
 	 * Owned strings, never NULL: "" when unbound or "(null)". Kept out of
@@ -87,22 +88,19 @@ static inline bool pci_class_is_audio(uint32_t c)
 	return c != PCI_CLASS_UNKNOWN && (c >> 8) == 0x0403;
 }
 
-/* Bridges never make an IOMMU group unusable for a guest. */
-static inline bool pci_class_is_bridge(uint32_t c)
-{
-	return c != PCI_CLASS_UNKNOWN && ((c >> 8) == 0x0604 || (c >> 8) == 0x0600);
-}
-
 /*
  * A function other functions sit behind: a PCI-to-PCI bridge (root port,
- * switch port), by its class or by what the hierarchy shows. Never given
- * to a guest: unbinding pcieport from one takes AER, hot-plug and PME.
+ * switch port), by its class or by what the hierarchy shows, or a host
+ * bridge. Never given to a guest (unbinding pcieport from a port takes AER,
+ * hot-plug and PME), and never an endpoint that keeps a group from one.
  */
 static inline bool pci_func_is_bridge(const struct pci_func *f)
 {
 	uint32_t c = f->class >> 8;
 
-	return f->has_children || (f->class != PCI_CLASS_UNKNOWN && (c == 0x0604 || c == 0x0607 || c == 0x0609));
+	/* host bridges (0x0600) too: never an endpoint, never a guest's */
+	return f->has_children ||
+	       (f->class != PCI_CLASS_UNKNOWN && (c == 0x0600 || c == 0x0604 || c == 0x0607 || c == 0x0609));
 }
 
 /* Marks the first attribute that could not be read; later ones add nothing. */

@@ -185,17 +185,35 @@ static const struct pci_func *card_switch(const struct pci_table *t, const struc
 }
 
 /*
+ * Whether the GPU sits behind a switch of its own cannot be told: a bridge
+ * above it whose place in the hierarchy, or whose vendor, could not be read.
+ * Returns that bridge, or NULL.
+ */
+static const struct pci_func *switch_unknown(const struct pci_table *t, const struct pci_func *gpu)
+{
+	const struct pci_func *dsp = pci_table_parent(t, gpu), *usp = dsp ? pci_table_parent(t, dsp) : NULL;
+
+	if (dsp && dsp->parent_unknown)
+		return dsp;
+	if (usp && (usp->parent_unknown || (usp->has_parent && (!usp->detailed || usp->vendor == 0xffff))))
+		return usp;
+	return NULL;
+}
+
+/*
  * A function of the GPU's card: in its slot or behind its own switch, with
  * its vendor ID. An AMD APU's slot also holds the CPU's PSP, USB and audio
  * (vendor 1022 beside the iGPU's 1002): those are the host's. A function
- * whose vendor could not be read may be part of the card.
+ * whose vendor could not be read may be part of the card; one whose place in
+ * the hierarchy could not be read may be too, and maybe says whether such a
+ * guess counts (it does for the host's card, which it protects).
  */
 static bool is_companion(const struct pci_table *t, const struct pci_func *gpu, const struct pci_func *sw,
-			 const struct pci_func *f)
+			 const struct pci_func *f, bool maybe)
 {
 	const struct pci_func *dsp;
-	/* ffff is what no device has: the vendor could not be read */
-	bool vendor = f->detailed && (f->vendor == gpu->vendor || f->vendor == 0xffff);
+	/* ffff is what no device has: a vendor that could not be read, which may be the same */
+	bool vendor = f->detailed && (f->vendor == gpu->vendor || f->vendor == 0xffff || gpu->vendor == 0xffff);
 
 	if (f == gpu || !vendor || pci_func_is_bridge(f))
 		return false;
@@ -204,8 +222,24 @@ static bool is_companion(const struct pci_table *t, const struct pci_func *gpu, 
 	/* Another GPU behind the same switch (a dual-GPU card) is a GPU of its own. */
 	if (!sw || pci_class_is_display(f->class))
 		return false;
+	/* Where it sits could not be read: it may be behind the card's switch (maybe: count it). */
+	if (f->parent_unknown)
+		return maybe;
 	dsp = pci_table_parent(t, f);
 	return dsp && pci_table_parent(t, dsp) == sw;
+}
+
+/*
+ * For the boot VGA's card the switch need not be proven the card's own: any
+ * switch above it counts (its vendor may not have been readable), so what
+ * might belong to the host's card is protected. Over-inclusion keeps more
+ * with the host, which is the safe side.
+ */
+static const struct pci_func *host_switch(const struct pci_table *t, const struct pci_func *gpu)
+{
+	const struct pci_func *dsp = pci_table_parent(t, gpu), *usp = dsp ? pci_table_parent(t, dsp) : NULL;
+
+	return usp && (usp->has_parent || usp->parent_unknown) ? usp : NULL;
 }
 
 /* The boot VGA's card stays with the host unless a device entry says otherwise. */
@@ -221,9 +255,9 @@ static void find_host_cards(struct sel *s)
 		if (!maybe_boot_vga(s, gpu))
 			continue;
 		s->host[i] = i;
-		sw = card_switch(t, gpu);
+		sw = host_switch(t, gpu);
 		for (size_t j = 0; j < t->n; j++)
-			if (s->host[j] == SIZE_MAX && is_companion(t, gpu, sw, &t->v[j]))
+			if (s->host[j] == SIZE_MAX && is_companion(t, gpu, sw, &t->v[j], true))
 				s->host[j] = i;
 	}
 }
@@ -246,7 +280,9 @@ static void select_primary(struct sel *s)
 		} else if (f->boot_vga == 1) {
 			mark(s, i, S_SKIP, PLAN_KIND_BOOT_VGA, id ? "boot VGA, the host's console (only a device entry takes it)" :
 			     "boot VGA, the host's console");
-		} else if (s->host[i] != SIZE_MAX && s->host[i] != i) {
+		} else if (s->host[i] != SIZE_MAX && s->host[i] != i &&
+			   !in_addr_list(&p->devices, &t->v[s->host[i]].addr)) {
+			/* (a device entry naming the boot VGA takes its card: single-GPU passthrough) */
 			mark(s, i, S_SKIP, PLAN_KIND_BOOT_VGA_CARD, "companion of the boot VGA %s (the host's)",
 			     pci_addr_fmt(&t->v[s->host[i]].addr, addr));
 		} else if (is_bmc(f)) {
@@ -267,13 +303,15 @@ static void select_primary(struct sel *s)
 	}
 }
 
-static void select_companions(struct sel *s)
+/* Returns whether it selected a function that was not selected before. */
+static bool select_companions(struct sel *s)
 {
 	const struct pci_table *t = s->t;
 	char addr[PCI_ADDR_STRLEN];
+	bool changed = false;
 
 	if (s->p->companions == COMPANIONS_NONE)
-		return;
+		return false;
 	for (size_t i = 0; i < t->n; i++) {
 		const struct pci_func *gpu = &t->v[i], *sw;
 
@@ -285,23 +323,47 @@ static void select_companions(struct sel *s)
 		for (size_t j = 0; j < t->n; j++) {
 			const struct pci_func *f = &t->v[j];
 
-			if (s->state[j] != S_NONE || !is_companion(t, gpu, sw, f))
+			if (s->state[j] == S_SKIP || s->leader[j] != SIZE_MAX || !is_companion(t, gpu, sw, f, false))
 				continue;
-			if (s->p->companions == COMPANIONS_AUDIO && !pci_class_is_audio(f->class))
+			/* (a class that could not be read may be the audio function's) */
+			if (s->p->companions == COMPANIONS_AUDIO && !pci_class_is_audio(f->class) &&
+			    f->class != PCI_CLASS_UNKNOWN)
 				continue;
+			/* Selected in its own right (an id): still part of the card, which goes whole. */
+			if (s->state[j] == S_BIND) {
+				s->leader[j] = i;
+				continue;
+			}
 			if (in_addr_list(&s->p->excludes, &f->addr)) {
 				mark(s, j, S_SKIP, PLAN_KIND_EXCLUDED, "excluded");
 				continue;
 			}
 			mark(s, j, S_BIND, PLAN_KIND_SELECTED, "companion of %s", addr);
 			s->leader[j] = i;
+			changed = true;
 		}
 	}
+	return changed;
 }
 
 static const char *errno_text(int err)
 {
 	return err == EINVAL ? "unexpected content" : strerror(err);
+}
+
+/* A function that may sit behind the GPU's own switch, but whose place could not be read; or NULL. */
+static const struct pci_func *unknown_member(const struct pci_table *t, const struct pci_func *gpu)
+{
+	const struct pci_func *sw = card_switch(t, gpu);
+
+	for (size_t j = 0; sw && j < t->n; j++) {
+		const struct pci_func *f = &t->v[j];
+
+		if (f->parent_unknown && !pci_addr_same_slot(&f->addr, &gpu->addr) &&
+		    is_companion(t, gpu, sw, f, true))
+			return f;
+	}
+	return NULL;
 }
 
 /* A device entry that names a bridge is a mistake in the configuration: say what was probably meant. */
@@ -334,6 +396,8 @@ static int refuse_unusable(struct sel *s)
 	const struct pci_table *t = s->t;
 	const struct policy *p = s->p;
 	bool iommu = t->iommu, needs = policy_needs_iommu(p);
+	const struct pci_func *sw;
+	char addr[PCI_ADDR_STRLEN];
 	int r;
 
 	for (size_t i = 0; i < t->n; i++) {
@@ -348,6 +412,15 @@ static int refuse_unusable(struct sel *s)
 		if (bad != PCI_ATTR_NONE) {
 			mark(s, i, S_SKIP, PLAN_KIND_UNREADABLE, "cannot read %s: %s", pci_attr_name(bad),
 			     errno_text(f->bad_errno));
+		} else if (pci_class_is_display(f->class) && (sw = unknown_member(t, f))) {
+			mark(s, i, S_SKIP, PLAN_KIND_UNREADABLE,
+			     "cannot tell whether %s belongs to its card (its place in the hierarchy is unreadable)",
+			     pci_addr_fmt(&sw->addr, addr));
+		} else if (pci_class_is_display(f->class) && (sw = switch_unknown(t, f))) {
+			/* which functions make up its card cannot be told: the host keeps them all */
+			mark(s, i, S_SKIP, PLAN_KIND_UNREADABLE,
+			     "cannot tell whether %s above it is its card's own switch (unreadable)",
+			     pci_addr_fmt(&sw->addr, addr));
 		} else if (pci_func_is_bridge(f)) {
 			if (in_addr_list(&p->devices, &f->addr)) {
 				r = bridge_entry(s, i);
@@ -466,10 +539,12 @@ static bool check_cards(struct sel *s)
 	return changed;
 }
 
-static void bind_groups(struct sel *s)
+/* Returns whether it selected a function that was not selected before. */
+static bool bind_groups(struct sel *s)
 {
 	const struct pci_table *t = s->t;
 	char addr[PCI_ADDR_STRLEN];
+	bool changed = false;
 
 	for (size_t i = 0; i < t->n; i++) {
 		int g = t->v[i].iommu_group;
@@ -486,8 +561,10 @@ static void bind_groups(struct sel *s)
 			    in_addr_list(&s->p->excludes, &f->addr))
 				continue;
 			mark(s, j, S_BIND, PLAN_KIND_SELECTED, "IOMMU group %d with %s", g, addr);
+			changed = true;
 		}
 	}
+	return changed;
 }
 
 void plan_scan_needs(const struct policy *p, struct pci_scan *ret)
@@ -621,7 +698,9 @@ int plan_build(const struct pci_table *t, const struct policy *p, struct plan *r
 		goto fail;
 
 	select_primary(&s);
-	select_companions(&s);
+	/* A GPU that group = bind takes brings its card, which may bring another group: until nothing changes. */
+	while (select_companions(&s) | (p->group == GROUP_BIND && t->iommu && bind_groups(&s)))
+		;
 	r = refuse_unusable(&s);
 	if (r < 0)
 		goto fail;
@@ -639,8 +718,6 @@ int plan_build(const struct pci_table *t, const struct policy *p, struct plan *r
 				goto fail;
 		}
 	}
-	if (p->group == GROUP_BIND && t->iommu)
-		bind_groups(&s);
 	/* Each refusal can leave another group or card incomplete: until nothing changes. */
 	for (;;) {
 		bool changed = p->group != GROUP_IGNORE && check_groups(&s);
