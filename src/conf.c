@@ -266,6 +266,15 @@ static void add_option(struct parser *ps, const char *k, const char *v)
 		parse_error(ps, "invalid module parameter name '%s' (letters, digits, '_' and '-')", k);
 		return;
 	}
+	/*
+	 * vfio-pci would claim every device with those IDs, the host's twin
+	 * card included, at load time: behind every rule here.
+	 */
+	if (!strcmp(k, "ids")) {
+		parse_error(ps, "ids in [options] would make %s claim every device with those IDs, the host's own card "
+			    "included, behind every rule here; list them as id = in [devices]", ps->p->driver);
+		return;
+	}
 	if (!option_value_valid(v)) {
 		parse_error(ps, "invalid value '%s' for module parameter '%s' (no spaces, quotes or backslashes)", v, k);
 		return;
@@ -378,9 +387,19 @@ int config_load(struct policy *p, const char *path)
 		log_error("%s: not a regular file", path);
 		return -EINVAL;
 	}
-	if (geteuid() == 0 && (st.st_mode & S_IWOTH)) {
-		log_error("%s: writable by every user (mode %04o), refusing it: anyone could choose what root binds; run 'chmod o-w %s'",
-			  path, (unsigned)(st.st_mode & 07777), path);
+	/*
+	 * The file decides what root unbinds and which module root loads with
+	 * which parameters: as root, only a file that only root can change.
+	 */
+	if (geteuid() == 0 && (st.st_uid != 0 || (st.st_mode & (S_IWGRP | S_IWOTH)))) {
+		if (st.st_uid != 0)
+			log_error("%s: owned by uid %u, not root, refusing it: its owner could choose what root binds; "
+				  "run 'chown root:root %s && chmod 644 %s'", path, (unsigned)st.st_uid, path, path);
+		else
+			log_error("%s: writable by %s (mode %04o), refusing it: %s could choose what root binds; "
+				  "run 'chown root:root %s && chmod 644 %s'", path,
+				  st.st_mode & S_IWOTH ? "every user" : "its group", (unsigned)(st.st_mode & 07777),
+				  st.st_mode & S_IWOTH ? "anyone" : "any member of the group", path, path);
 		return -EPERM;
 	}
 	if (st.st_size > CONFIG_SIZE_MAX) {

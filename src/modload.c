@@ -53,6 +53,12 @@ int modload(void *userdata, const char *module, const char *options, unsigned fl
 			kmod_module_unref(mod);
 			continue;
 		}
+		/* Loaded already (rd.driver.pre, a softdep, an earlier run): its parameters are set. */
+		if (state == KMOD_MODULE_LIVE && options)
+			log_warning("module %s is already loaded, so the options of [options] (%s) do not apply: give them "
+				    "on the kernel command line as %s.OPTION=VALUE (e.g. %s.disable_vga=1) or in an "
+				    "'options %s ...' line in /etc/modprobe.d/ (rebuild the initramfs), and reboot",
+				    name, options, name, name, name);
 		q = kmod_module_probe_insert_module(mod, flags & MODLOAD_IGNORE_INSTALL ? KMOD_PROBE_IGNORE_COMMAND : 0,
 						    options, NULL, NULL, NULL);
 		if (q == -EEXIST)
@@ -61,7 +67,9 @@ int modload(void *userdata, const char *module, const char *options, unsigned fl
 			log_error("module %s: cannot load: %s", name, strerror(-q));
 			r = q;
 		} else {
-			log_debug("module %s loaded%s%s", name, options ? " with " : "", options ? options : "");
+			log_debug("module %s %s%s%s", name, state == KMOD_MODULE_LIVE ? "was loaded already" : "loaded",
+				  options && state != KMOD_MODULE_LIVE ? " with " : "",
+				  options && state != KMOD_MODULE_LIVE ? options : "");
 		}
 		kmod_module_unref(mod);
 	}

@@ -70,14 +70,17 @@ not-utf8-surrogate|conf|2|unchanged|[devices]\n; \xed\xa0\x80\ndevice = 01:00.0\
 section-without-bracket|conf|2|unchanged|[devices\ndevice = 01:00.0\n|bad.conf:1: section header without ']'
 line-without-equals|conf|2|unchanged|[devices]\ndevice 01:00.0\n|bad.conf:2: expected '[section]' or 'key = value', got 'device 01:00.0'
 colon-instead-of-equals|conf|2|unchanged|[devices]\ndevice: 01:00.0\n|bad.conf:2: expected '[section]' or 'key = value', got 'device: 01:00.0'
-module-option-with-space|conf|2|unchanged|[devices]\ndevice = 01:00.0\n[options]\nids = 10de:1b81 10de:10f0\n|bad.conf:4: invalid value '10de:1b81 10de:10f0' for module parameter 'ids' (no spaces, quotes or backslashes)
+module-option-with-space|conf|2|unchanged|[devices]\ndevice = 01:00.0\n[options]\nnointxmask = 1 0\n|bad.conf:4: invalid value '1 0' for module parameter 'nointxmask' (no spaces, quotes or backslashes)
 duplicate-module-option|conf|2|unchanged|[devices]\ndevice = 01:00.0\n[options]\ndisable_vga = 1\ndisable_vga = 0\n|bad.conf:5: duplicate module parameter 'disable_vga'
 empty-file|conf|0|unchanged||nothing to do: no device, id or policy = boot_vga in bad.conf and no vfio_binder.* parameters
 directory-as-config|conf|2|unchanged|@directory|bad.conf: is a directory; give the configuration file itself
 fifo-as-config|conf|2|unchanged|@fifo|bad.conf: not a regular file
 too-large|conf|2|unchanged|@too-large|bad.conf: too large (70000 bytes, at most 65536)
 unreadable|conf|2|unchanged|@unreadable|bad.conf: cannot open: Permission denied
-world-writable|conf|2|unchanged|@world-writable|bad.conf: writable by every user (mode 0666), refusing it: anyone could choose what root binds; run 'chmod o-w bad.conf'
+world-writable|conf|2|unchanged|@world-writable|bad.conf: writable by every user (mode 0666), refusing it: anyone could choose what root binds; run 'chown root:root bad.conf && chmod 644 bad.conf'
+group-writable|conf|2|unchanged|@group-writable|bad.conf: writable by its group (mode 0664), refusing it: any member of the group could choose what root binds; run 'chown root:root bad.conf && chmod 644 bad.conf'
+not-owned-by-root|conf|2|unchanged|@not-root|bad.conf: owned by uid 65534, not root, refusing it: its owner could choose what root binds; run 'chown root:root bad.conf && chmod 644 bad.conf'
+ids-in-options|conf|2|unchanged|[devices]\ndevice = 01:00.0\n[options]\nids = 10de:1b81\n|bad.conf:4: ids in [options] would make vfio-pci claim every device with those IDs, the host's own card included, behind every rule here; list them as id = in [devices]
 cmd-unbalanced-quote-swallows|cmd|0|unchanged|root=/dev/sda1 foo="bar vfio_binder.device=01:00.0 quiet|kernel command line: unbalanced '"'; read as the kernel does, the quote runs to the end of the line
 cmd-unbalanced-quote-value|cmd+dev01|0|dev01|vfio_binder.policy="boot_vga quiet|kernel command line: vfio_binder.policy=boot_vga quiet: unknown policy (expected list, boot_vga or off); ignored
 cmd-empty-items-only|cmd|0|unchanged|vfio_binder.device=,,|kernel command line: vfio_binder.device=,,: empty item in the list; ignored
@@ -126,6 +129,8 @@ make_input() { # NAME FILE
 	too-large) { printf '[devices]\ndevice = 01:00.0\n'; printf '#%.0s' $(seq 1 70000); } | head -c 70000 > "$2" ;;
 	unreadable) printf '%b' "$DEV01" > "$2"; chmod 000 "$2" ;;
 	world-writable) printf '%b' "$DEV01" > "$2"; chmod 666 "$2" ;;
+	group-writable) printf '%b' "$DEV01" > "$2"; chmod 664 "$2" ;;
+	not-root) printf '%b' "$DEV01" > "$2"; chown 65534 "$2" ;;
 	huge-cmdline) printf '%s' "$huge_cmdline" > "$2" ;;
 	long-value) printf 'vfio_binder.device=%s' "$long_value" > "$2" ;;
 	many-items) printf 'vfio_binder.device=%s' "$many_items" > "$2" ;;

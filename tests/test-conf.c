@@ -36,7 +36,7 @@ START_TEST(test_every_key)
 		"exclude = 0000:03:00.1\n"
 		"[options]\n"
 		"disable_vga = 1\n"
-		"ids = 10de:1b81,10de:10f0\n"), 0);
+		"nointxmask = 1\n"), 0);
 	ck_assert_int_eq(p.mode, POLICY_BOOT_VGA);
 	ck_assert_str_eq(p.driver, "pci-stub");
 	ck_assert_int_eq(p.companions, COMPANIONS_AUDIO);
@@ -54,7 +54,7 @@ START_TEST(test_every_key)
 	ck_assert_uint_eq(p.ids.v[0].id.device, 0x1b81);
 	ck_assert_uint_eq(p.excludes.n, 1);
 	ck_assert_str_eq(pci_addr_fmt(&p.excludes.v[0].addr, buf), "0000:03:00.1");
-	ck_assert_str_eq(p.options, "disable_vga=1 ids=10de:1b81,10de:10f0");
+	ck_assert_str_eq(p.options, "disable_vga=1 nointxmask=1");
 	policy_free(&p);
 }
 END_TEST
@@ -113,7 +113,8 @@ static const struct {
 	{ "[devices]\ndevice 01:00.0\n", "vfio.conf:2: expected '[section]' or 'key = value', got 'device 01:00.0'" },
 	{ "[binder\npolicy = list\n", "vfio.conf:1: section header without ']'" },
 	{ "[options]\nbad name = 1\n", "vfio.conf:2: invalid module parameter name 'bad name'" },
-	{ "[options]\nids = \"a b\"\n", "vfio.conf:2: invalid value '\"a b\"' for module parameter 'ids'" },
+	{ "[options]\nnointxmask = \"a b\"\n", "vfio.conf:2: invalid value '\"a b\"' for module parameter 'nointxmask'" },
+	{ "[options]\nids = 10de:1b81\n", "vfio.conf:2: ids in [options] would make vfio-pci claim every device with those IDs, the host's own card included" },
 	{ "[options]\nx = 1\nx = 2\n", "vfio.conf:3: duplicate module parameter 'x'" },
 	/* An indented line would be a continuation of the previous value for inih. */
 	{ "[binder]\npolicy = boot_vga\n  driver = ../../x\n", "vfio.conf:3: invalid driver name '../../x'" },
@@ -279,6 +280,17 @@ START_TEST(test_load_world_writable)
 	capture_start();
 	ck_assert_int_eq(config_load(&p, path), -EPERM);
 	ck_assert_contains(capture_end(), "writable by every user (mode 0666), refusing it");
+	ck_assert_int_eq(p.mode, POLICY_LIST);
+	/* group-writable, or owned by someone else: refused too */
+	ck_assert_int_eq(chmod(path, 0664), 0);
+	capture_start();
+	ck_assert_int_eq(config_load(&p, path), -EPERM);
+	ck_assert_contains(capture_end(), "writable by its group (mode 0664), refusing it");
+	ck_assert_int_eq(chmod(path, 0644), 0);
+	ck_assert_int_eq(chown(path, 65534, 0), 0);
+	capture_start();
+	ck_assert_int_eq(config_load(&p, path), -EPERM);
+	ck_assert_contains(capture_end(), "owned by uid 65534, not root, refusing it");
 	ck_assert_int_eq(p.mode, POLICY_LIST);
 	policy_free(&p);
 	unlink(path);

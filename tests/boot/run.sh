@@ -189,6 +189,12 @@ mkconf boot_vga <<'EOF'
 policy = boot_vga
 companions = slot
 EOF
+mkconf boot_vga_opts <<'EOF'
+[binder]
+policy = boot_vga
+[options]
+disable_vga = 1
+EOF
 mkconf id <<'EOF'
 [devices]
 id = 1234:1111
@@ -394,10 +400,12 @@ scenario bad-config "initramfs-tools dracut-systemd" slot yes bad "" \
 	"kmsg=vfio-binder: /etc/vfio.conf:3: unknown policy 'bootvga'"
 
 # 8. vfio-pci loaded before the binder runs: the probe request still binds.
-scenario preloaded "dracut-systemd dracut-sh" slot yes boot_vga "rd.driver.pre=vfio-pci" \
-	0000:01:00.0=vfio-pci 0000:01:00.1=vfio-pci "${SLOT_NATIVE[@]}"
-scenario preloaded initramfs-tools slot yes boot_vga "vfio_test.preload=1" \
-	0000:01:00.0=vfio-pci 0000:01:00.1=vfio-pci "${SLOT_NATIVE[@]}" \
+# Its [options] cannot apply any more: a warning says so and what to do.
+PRELOADED_OPTS='kmsg=vfio-binder: module vfio_pci is already loaded, so the options of \[options\] \(disable_vga=1\) do not apply'
+scenario preloaded "dracut-systemd dracut-sh" slot yes boot_vga_opts "rd.driver.pre=vfio-pci" \
+	0000:01:00.0=vfio-pci 0000:01:00.1=vfio-pci "${SLOT_NATIVE[@]}" "$PRELOADED_OPTS"
+scenario preloaded initramfs-tools slot yes boot_vga_opts "vfio_test.preload=1" \
+	0000:01:00.0=vfio-pci 0000:01:00.1=vfio-pci "${SLOT_NATIVE[@]}" "$PRELOADED_OPTS" \
 	'log=vfio-test: vfio-pci loaded before the binder'
 
 # 9. The modprobe.d file alone, without the init-top hook: loading the native
