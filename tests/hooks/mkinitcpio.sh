@@ -18,8 +18,17 @@ trap 'rm -rf "$tmp"' EXIT
 conf=$(grep -o '/[^ ]*/vfio\.conf' "$install_file" | head -n1)
 [[ -n $conf ]] || fail "the install hook names no vfio.conf"
 
-# Runs build() in a subshell with a given HOOKS array; the calls land in $tmp/calls.
+# The unit the install hook copies into a systemd image, as the file names it.
+unitpath=$(sed -n 's/^ *local unit=//p' "$install_file")
+[[ -n $unitpath ]] || fail "the install hook names no unit file"
+
+# Runs the build of every hook in the order mkinitcpio would, with stand-ins
+# for its functions; the calls land in $tmp/calls. As in mkinitcpio 34 and
+# later, add_systemd_unit does not exist until the systemd hook's build()
+# has run: a hook placed before systemd that called it would fail.
 # $1: yes or no, whether the configuration exists; the rest: the HOOKS array.
+# ADD and SKIP (space-separated) stand for mkinitcpio -A and -S; UNIT for
+# the unit file the install hook finds.
 run_build() {
 	local have_conf=$1
 	shift
@@ -27,23 +36,37 @@ run_build() {
 	mkdir -p "$tmp/etc"
 	rm -f "$tmp/etc/vfio.conf"
 	[[ $have_conf == yes ]] && echo '[binder]' >"$tmp/etc/vfio.conf"
-	sed "s|$conf|$tmp/etc/vfio.conf|g" "$install_file" >"$tmp/install"
+	sed -e "s|$conf|$tmp/etc/vfio.conf|g" -e "s|local unit=$unitpath\$|local unit=${UNIT:-$BUILDDIR/systemd/vfio-binder.service}|" \
+		"$install_file" >"$tmp/install"
 	(
 		# shellcheck disable=SC2034 # read by the sourced build()
 		HOOKS=("$@")
+		_hooks=()
+		read -r -a add <<<"${ADD:-}"
+		read -r -a skip <<<"${SKIP:-}"
+		for h in "${HOOKS[@]}" "${add[@]}"; do
+			[[ " ${skip[*]} " == *" $h "* ]] || _hooks+=("$h")
+		done
 		add_binary() { echo "add_binary $*"; }
 		add_module() { echo "add_module $*"; }
 		add_file() { echo "add_file ${*//$tmp\/etc/ETC}"; }
 		add_runscript() { echo "add_runscript"; }
-		add_systemd_unit() { echo "add_systemd_unit $*"; }
 		add_symlink() { echo "add_symlink $*"; }
 		add_dir() { echo "add_dir $*"; }
 		add_full_dir() { echo "add_full_dir $*"; }
-		# shellcheck source=/dev/null
-		. "$tmp/install"
-		build
-		echo "build status $?"
-		declare -F help >/dev/null && help >"$tmp/help"
+		error() { echo "error: $*" >&2; }
+		for h in "${_hooks[@]}"; do
+			case $h in
+			systemd) add_systemd_unit() { echo "add_systemd_unit $*"; } ;;
+			vfio-binder)
+				# shellcheck source=/dev/null
+				. "$tmp/install"
+				build
+				echo "build status $?"
+				declare -F help >/dev/null && help >"$tmp/help"
+				;;
+			esac
+		done
 	) >"$tmp/calls" 2>"$tmp/stderr"
 }
 
@@ -68,13 +91,34 @@ run_build no base udev vfio-binder
 check "no configuration: no add_file" lacks "add_file"
 check "no configuration: binary still added" grep -q '^add_binary ' "$tmp/calls"
 
-# systemd image
-run_build yes base systemd autodetect vfio-binder sd-vconsole block filesystems
-check "systemd image: adds vfio-binder.service" has "add_systemd_unit vfio-binder.service"
-check "systemd image: enables it from sysinit.target" \
-	grep -qx 'add_symlink /usr/lib/systemd/system/sysinit.target.wants/vfio-binder.service ../vfio-binder.service' "$tmp/calls"
-check "systemd image: no runtime hook (systemd would never run it)" lacks "add_runscript"
-check "systemd image: vfio-pci added" has "add_module vfio-pci"
+# systemd image, with the hook after systemd and before it: the same image.
+for order in "base systemd autodetect vfio-binder sd-vconsole block filesystems" \
+	"base vfio-binder systemd autodetect sd-vconsole block filesystems"; do
+	read -r -a hooks <<<"$order"
+	run_build yes "${hooks[@]}"
+	label="systemd image (${order% autodetect*})"
+	check "$label: build() succeeds" has "build status 0"
+	check "$label: adds vfio-binder.service as a file" \
+		has "add_file $BUILDDIR/systemd/vfio-binder.service /usr/lib/systemd/system/vfio-binder.service 0644"
+	check "$label: enables it from sysinit.target" \
+		grep -qx 'add_symlink /usr/lib/systemd/system/sysinit.target.wants/vfio-binder.service ../vfio-binder.service' "$tmp/calls"
+	check "$label: needs nothing the systemd hook defines" lacks "add_systemd_unit"
+	check "$label: no runtime hook (systemd would never run it)" lacks "add_runscript"
+	check "$label: vfio-pci added" has "add_module vfio-pci"
+	check "$label: stderr is empty" test ! -s "$tmp/stderr"
+done
+
+# The final hook list decides, not HOOKS: mkinitcpio -A systemd and -S systemd.
+ADD=systemd run_build yes base udev vfio-binder
+check "-A systemd: a systemd image" grep -q '^add_symlink .*sysinit.target.wants/vfio-binder.service' "$tmp/calls"
+SKIP=systemd run_build yes base systemd vfio-binder
+check "-S systemd: a busybox image" has "add_runscript"
+check "-S systemd: no unit" lacks "vfio-binder.service"
+
+# A systemd image without the unit installed: the build fails and says why.
+UNIT=/nonexistent/vfio-binder.service run_build yes base systemd vfio-binder
+check "unit missing: build() fails" has "build status 1"
+check "unit missing: the error names the file" grep -q "^error: vfio-binder: .*vfio-binder.service is missing" "$tmp/stderr"
 
 # The unit the systemd image gets: early, ordered before coldplug and modules-load.
 unit=$BUILDDIR/systemd/vfio-binder.service

@@ -62,6 +62,16 @@ check "reload is SIGHUP" has "ExecReload=/bin/kill -HUP \$MAINPID"
 check "logs to stderr (the journal)" grep -q "^ExecStart=.* monitor --log=stderr$" "$unit"
 check "readiness through sd_notify: Type=notify" has "Type=notify"
 
+# Both units start when the command line alone selects devices, in either
+# spelling the binder accepts: systemd compares the words as written.
+for u in "$BUILDDIR/systemd/vfio-binder.service" "$unit"; do
+	for key in device id policy; do
+		for spelling in vfio_binder vfio-binder; do
+			check "${u##*/} starts for $spelling.$key=" grep -qx "ConditionKernelCommandLine=|$spelling.$key" "$u"
+		done
+	done
+done
+
 for f in "$TOPDIR"/tests/monitor/*.sh "$TOPDIR"/.ci/steps.d/50-monitor.sh; do
 	[[ -e $f ]] || continue
 	check "shellcheck ${f#"$TOPDIR"/}" shellcheck -x "$f"
