@@ -167,10 +167,26 @@ START_TEST(test_hostile_attributes)
 	ck_assert_int_eq(symlink("/proc/self", link), 0);
 	free(link);
 
+	/* An Intel VMD domain: five hex digits, skipped quietly (at debug level, once) */
+	ck_assert_int_ge(asprintf(&link, "%s/bus/pci/devices/10000:e1:00.0", dir), 0);
+	ck_assert_int_eq(symlink("../../../devices/pci0000:00/0000:01:00.0", link), 0);
+	free(link);
+	ck_assert_int_ge(asprintf(&link, "%s/bus/pci/devices/10000:e2:00.0", dir), 0);
+	ck_assert_int_eq(symlink("../../../devices/pci0000:00/0000:01:00.0", link), 0);
+	free(link);
+
+	capture_start();
+	log_set_max_level(LOG_INFO);
+	ck_assert_int_eq(pci_table_load(&sfs, &all, &table), 0);
+	log = capture_end();
+	ck_assert_not_contains(log, "10000:e1");
+	ck_assert_not_contains(log, "VMD");
+	ck_assert_contains(log, "bus/pci/devices/not-an-address: not a PCI address; skipped");
+	pci_table_free(&table);
 	capture_start();
 	ck_assert_int_eq(pci_table_load(&sfs, &all, &table), 0);
 	log = capture_end();
-	ck_assert_contains(log, "bus/pci/devices/not-an-address: not a PCI address; skipped");
+	ck_assert_contains(log, "skipped 2 functions in Intel VMD domains");
 	/* What could not be read is recorded, with why, for the plan to refuse */
 	ck_assert_uint_eq(find("0000:00:17.0")->class, PCI_CLASS_UNKNOWN);
 	ck_assert_uint_eq(find("0000:00:17.0")->bad_attr, PCI_ATTR_CLASS);
