@@ -74,6 +74,15 @@ static int add_function(const char *dir, const char *group, const char *addr, co
 	put(dir, rel, val);
 	snprintf(rel, sizeof(rel), "devices/pci%s:00/%s/driver_override", dom, addr);
 	put(dir, rel, "(null)\n");
+	/* As the kernel writes it (subsystem IDs 0 here): doctor looks the native driver up by it. */
+	{
+		unsigned long c = strtoul(cls, NULL, 16), v = strtoul(ids, NULL, 16), d = strtoul(ids + 5, NULL, 16);
+
+		snprintf(rel, sizeof(rel), "devices/pci%s:00/%s/modalias", dom, addr);
+		snprintf(val, sizeof(val), "pci:v%08lXd%08lXsv00000000sd00000000bc%02lXsc%02lXi%02lX\n", v, d,
+			 c >> 16 & 0xff, c >> 8 & 0xff, c & 0xff);
+		put(dir, rel, val);
+	}
 	if (strcmp(boot_vga, "-")) {
 		snprintf(rel, sizeof(rel), "devices/pci%s:00/%s/boot_vga", dom, addr);
 		snprintf(val, sizeof(val), "%s\n", boot_vga);

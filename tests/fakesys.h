@@ -5,7 +5,8 @@
  * Fake sysfs trees built from the compact topology descriptions in
  * tests/topologies/ (one PCI function a line: GROUP ADDRESS CLASS
  * VENDOR:DEVICE BOOT_VGA NAME), shaped like the real one: bus/pci/devices
- * links into devices/pci0000:00/, iommu_group links, kernel/iommu_groups.
+ * links into devices/pci0000:00/, iommu_group links, kernel/iommu_groups,
+ * and each function's modalias (subsystem IDs 0).
  * Lines starting with '@' change the tree for a test:
  *   @driver ADDR NAME      ADDR is bound to NAME
  *   @override ADDR VALUE   driver_override already holds VALUE
