@@ -26,6 +26,8 @@ for f in "$t"/tests/hooks/*.sh "$t"/tests/boot/*.sh "$t"/tests/boot/dracut/*/*.s
 	"$t"/.ci/steps.d/20-*.sh "$t"/.ci/steps.d/30-*.sh; do
 	[[ -e $f ]] && dialect[$f]='bash'
 done
+# doctor's test: POSIX sh, like tests/cli.sh
+dialect["$t/tests/doctor.sh"]='sh'
 for f in "$t"/tests/boot/initramfs/hooks/* "$t"/tests/boot/initramfs/scripts/*/* "$t"/tests/boot/*.sh \
 	"$t"/tests/boot/dracut/*/*.sh; do
 	[[ -e $f ]] && head -n1 "$f" | grep -qx '#!/bin/sh' && dialect[$f]='sh'
