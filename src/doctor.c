@@ -624,6 +624,9 @@ static void check_plan(struct doctor *d)
 		/* The hybrid case gets its own error below, with the way out. */
 		if (hybrid && !strncmp(note->text, "policy boot_vga:", 16))
 			continue;
+		/* "nothing to do", "policy off": the closing line says it, with the fix. */
+		if (note->prio == LOG_NOTICE && !d->plan.n_bind)
+			continue;
 		add(d, note->prio <= LOG_ERR ? L_ERROR : note->prio == LOG_WARNING ? L_WARNING : L_OK, "%s", note->text);
 	}
 	if (hybrid) {

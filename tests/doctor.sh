@@ -494,5 +494,8 @@ check "a missing sysfs root: exit 2" test $? -eq 2
 # --etc moves the default configuration; -c still wins.
 run_doctor "$root" -c "$TMP/none.conf" > "$TMP/out.txt"
 expect "-c wins over --etc" "configuration @TMP@/none.conf$"
+expect "nothing configured: a warning with the fix" \
+	"^warning  plan       the plan binds nothing: nothing is configured; fix: write @TMP@/none.conf"
+check "nothing configured: said once" test "$(grep -c 'nothing to do\|binds nothing' "$TMP/out.txt")" -eq 1
 
 finish
