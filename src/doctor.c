@@ -1656,8 +1656,7 @@ static void check_initramfs(struct doctor *d)
 		d->gen = hint;
 	d->image_systemd = image_find(&l, "systemd-modules-load") != NULL;
 	initramfs_gen_rebuild(d->gen, d->kver, rebuild, sizeof(rebuild));
-	add(d, L_OK, "%s: built by %s, %zu entries (listed with %s%s)", image, initramfs_gen_name(d->gen), l.n, l.tool,
-	    how);
+	add(d, L_OK, "%s: built by %s (listed with %s%s)", image, initramfs_gen_name(d->gen), l.tool, how);
 
 	found = image_find(&l, "sbin/vfio-binder");
 	if (!found)

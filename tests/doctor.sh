@@ -6,6 +6,7 @@
 # depmod over fake .ko files compiled here, and a run with a boot record.
 # Text and JSON against tests/expected/doctor/; UPDATE_EXPECTED=1 rewrites
 # them (review the diff before committing).
+# shellcheck source-path=SCRIPTDIR source=lib.sh
 . "${TOPDIR:?}/tests/lib.sh"
 
 EXPECTED="$TOPDIR/tests/expected/doctor"
