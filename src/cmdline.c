@@ -232,6 +232,33 @@ int cmdline_apply(struct policy *p, const char *cmdline)
 	return bad;
 }
 
+bool cmdline_parameq(const char *a, const char *b)
+{
+	return parameq(a, b);
+}
+
+int cmdline_foreach(const char *cmdline, cmdline_fn fn, void *userdata)
+{
+	_cleanup_free_ char *buf = strndup(cmdline, CMDLINE_SIZE_MAX);
+	char *args;
+
+	if (!buf)
+		return -ENOMEM;
+	args = skip_spaces(buf);
+	while (*args) {
+		char *param, *val;
+		int r;
+
+		args = next_arg(args, &param, &val);
+		if (!val && streq(param, "--"))
+			break;
+		r = fn(param, val, userdata);
+		if (r != 0)
+			return r;
+	}
+	return 0;
+}
+
 int cmdline_load(struct policy *p, const char *path)
 {
 	_cleanup_close_ int fd = -1;

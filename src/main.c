@@ -10,6 +10,7 @@
 
 #include "apply.h"
 #include "conf.h"
+#include "doctor.h"
 #include "hwdb.h"
 #include "list.h"
 #include "log.h"
@@ -26,9 +27,11 @@
 #define EXIT_PARTIAL 1	/* some planned functions did not end on the driver */
 #define EXIT_USAGE 2	/* usage or configuration error: nothing was written */
 
-static const char *arg_config = SYSCONFDIR "/vfio.conf";
+static const char *arg_config;		/* default: SYSCONFDIR/vfio.conf, or --etc DIR/vfio.conf */
 static const char *arg_sysfs = "/sys";
-static const char *arg_cmdline = "/proc/cmdline";
+static const char *arg_cmdline;		/* default: /proc/cmdline, or --proc DIR/cmdline */
+/* Test roots; NULL: the running system's (see doctor.h) */
+static const char *arg_proc, *arg_etc, *arg_boot, *arg_modules, *arg_run;
 static bool arg_no_cmdline, arg_json, arg_dry_run, arg_no_load, arg_numeric;
 static enum log_target arg_log = LOG_TARGET_AUTO;
 static enum monitor_source arg_source = MONITOR_SOURCE_KERNEL;
@@ -46,13 +49,19 @@ static void help(void)
 	       "  list               every PCI function by IOMMU group, with names and the plan\n"
 	       "  status             what is bound now against the plan; 0 only if all match\n"
 	       "  monitor            bind, then stay and bind PCI functions that appear later\n"
+	       "  doctor             check everything the next boot depends on; read-only\n"
 	       "\n"
 	       "Options:\n"
 	       "  -c, --config FILE  configuration file (default %s)\n"
 	       "      --sysfs DIR    sysfs root (default /sys); a fake tree for tests\n"
 	       "      --cmdline FILE kernel command line (default /proc/cmdline)\n"
 	       "      --no-cmdline   ignore vfio_binder.* parameters\n"
-	       "      --json         output as JSON (plan, list, status, bind --dry-run)\n"
+	       "      --proc DIR     proc root (default /proc; --cmdline defaults to DIR/cmdline)\n"
+	       "      --etc DIR      etc root (default /etc; -c defaults to DIR/vfio.conf)\n"
+	       "      --boot DIR     boot root (default /boot): doctor\n"
+	       "      --modules DIR  kernel modules root (default /lib/modules): doctor\n"
+	       "      --run DIR      run root (default /run; the boot record in DIR/vfio-binder)\n"
+	       "      --json         output as JSON (plan, list, status, doctor, bind --dry-run)\n"
 	       "  -n, --dry-run      bind, monitor: print the writes, change nothing\n"
 	       "      --no-load      bind, monitor: overrides (and unbind) only; no load/probe\n"
 	       "      --gpus         list: display functions and their slots only\n"
@@ -70,8 +79,10 @@ static void help(void)
 	       "  .driver=, .companions=, .group=, .unbind=, .require_iommu=, .load=, and the\n"
 	       "  lists .device=, .id=, .exclude= (comma-separated, added to the config's).\n"
 	       "\n"
-	       "Exit status: 0 everything as planned (status: everything bound as planned);\n"
-	       "  %d some functions did not end on the driver (status: not all bound);\n"
+	       "Exit status: 0 everything as planned (status: everything bound as planned;\n"
+	       "  doctor: no error found);\n"
+	       "  %d some functions did not end on the driver (status: not all bound;\n"
+	       "  doctor: at least one error);\n"
 	       "  %d usage or configuration error, nothing written.\n"
 	       "See vfio-binder(8) and vfio.conf(5).\n",
 	       SYSCONFDIR "/vfio.conf", EXIT_PARTIAL, EXIT_USAGE);
@@ -188,7 +199,7 @@ out:
 int main(int argc, char *argv[])
 {
 	enum { ARG_SYSFS = 0x100, ARG_CMDLINE, ARG_NO_CMDLINE, ARG_JSON, ARG_NO_LOAD, ARG_LOG, ARG_GPUS, ARG_GROUP,
-	       ARG_DEVICE, ARG_NUMERIC, ARG_SOURCE };
+	       ARG_DEVICE, ARG_NUMERIC, ARG_SOURCE, ARG_PROC, ARG_ETC, ARG_BOOT, ARG_MODULES, ARG_RUN };
 	static const struct option options[] = {
 		{ "config", required_argument, NULL, 'c' },
 		{ "sysfs", required_argument, NULL, ARG_SYSFS },
@@ -203,6 +214,11 @@ int main(int argc, char *argv[])
 		{ "device", required_argument, NULL, ARG_DEVICE },
 		{ "numeric", no_argument, NULL, ARG_NUMERIC },
 		{ "source", required_argument, NULL, ARG_SOURCE },
+		{ "proc", required_argument, NULL, ARG_PROC },
+		{ "etc", required_argument, NULL, ARG_ETC },
+		{ "boot", required_argument, NULL, ARG_BOOT },
+		{ "modules", required_argument, NULL, ARG_MODULES },
+		{ "run", required_argument, NULL, ARG_RUN },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "quiet", no_argument, NULL, 'q' },
 		{ "help", no_argument, NULL, 'h' },
@@ -210,6 +226,7 @@ int main(int argc, char *argv[])
 		{},
 	};
 	const char *cmd = "plan";
+	_cleanup_free_ char *config = NULL, *cmdline = NULL;
 	int c;
 
 	while ((c = getopt_long(argc, argv, "c:nvqhV", options, NULL)) >= 0) {
@@ -273,6 +290,21 @@ int main(int argc, char *argv[])
 				return EXIT_USAGE;
 			}
 			break;
+		case ARG_PROC:
+			arg_proc = optarg;
+			break;
+		case ARG_ETC:
+			arg_etc = optarg;
+			break;
+		case ARG_BOOT:
+			arg_boot = optarg;
+			break;
+		case ARG_MODULES:
+			arg_modules = optarg;
+			break;
+		case ARG_RUN:
+			arg_run = optarg;
+			break;
 		case 'v':
 			log_set_max_level(LOG_DEBUG);
 			break;
@@ -290,6 +322,15 @@ int main(int argc, char *argv[])
 			return EXIT_USAGE;
 		}
 	}
+	/* The roots move the default files with them; -c and --cmdline still win. */
+	if (!arg_config && arg_etc && asprintf(&config, "%s/vfio.conf", arg_etc) < 0)
+		return EXIT_USAGE;
+	if (!arg_config)
+		arg_config = config ? config : SYSCONFDIR "/vfio.conf";
+	if (!arg_cmdline && arg_proc && asprintf(&cmdline, "%s/cmdline", arg_proc) < 0)
+		return EXIT_USAGE;
+	if (!arg_cmdline)
+		arg_cmdline = cmdline ? cmdline : "/proc/cmdline";
 	if (optind < argc)
 		cmd = argv[optind++];
 	if (optind < argc) {
@@ -310,8 +351,26 @@ int main(int argc, char *argv[])
 		_Static_assert(MONITOR_EXIT_CONFIG == EXIT_USAGE, "monitor and bind share the exit statuses");
 		return monitor_run(&mo);
 	}
+	if (streq(cmd, "doctor")) {
+		struct doctor_opts d = {
+			.config = arg_config,
+			.cmdline = arg_cmdline,
+			.no_cmdline = arg_no_cmdline,
+			.sysfs = arg_sysfs,
+			.proc = arg_proc,
+			.etc = arg_etc,
+			.boot = arg_boot,
+			.modules = arg_modules,
+			.run = arg_run,
+			.json = arg_json,
+		};
+
+		_Static_assert(DOCTOR_EXIT_ERRORS == EXIT_PARTIAL && DOCTOR_EXIT_USAGE == EXIT_USAGE,
+			       "doctor shares the exit statuses");
+		return doctor_run(&d, stdout);
+	}
 	if (!streq(cmd, "plan") && !streq(cmd, "bind") && !streq(cmd, "list") && !streq(cmd, "status")) {
-		log_error("unknown command '%s' (expected plan, bind, list, status or monitor); try 'vfio-binder --help'",
+		log_error("unknown command '%s' (expected plan, bind, list, status, monitor or doctor); try 'vfio-binder --help'",
 			  cmd);
 		return EXIT_USAGE;
 	}

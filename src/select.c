@@ -604,6 +604,8 @@ static int entry_notes(struct sel *s)
 				 p->ids.v[i].id.vendor, p->ids.v[i].id.device,
 				 origin_fmt(&p->ids.v[i].origin, where, sizeof(where)));
 	}
+	if (r == 0 && p->mode == POLICY_BOOT_VGA && (s->boot_vga_unknown != SIZE_MAX || !s->have_boot_vga))
+		s->plan->no_boot_vga_note = (int)s->plan->n_notes;
 	if (r == 0 && p->mode == POLICY_BOOT_VGA && s->boot_vga_unknown != SIZE_MAX)
 		r = note(s->plan, LOG_WARNING, "policy boot_vga: cannot read boot_vga of %s, so it cannot tell which GPU is the host's; selecting none",
 			 pci_addr_fmt(&t->v[s->boot_vga_unknown].addr, addr));
@@ -662,7 +664,7 @@ int plan_build(const struct pci_table *t, const struct policy *p, struct plan *r
 	_cleanup_free_ enum plan_kind *kind = NULL;
 	_cleanup_free_ char (*reason)[160] = NULL;
 	_cleanup_free_ size_t *leader = NULL, *host = NULL;
-	struct plan plan = { .policy = p };
+	struct plan plan = { .policy = p, .no_boot_vga_note = -1 };
 	struct sel s;
 	int r;
 
@@ -785,5 +787,5 @@ void plan_free(struct plan *plan)
 	free(plan->notes);
 	free(plan->groups);
 	free(plan->blockers);
-	*plan = (struct plan){ 0 };
+	*plan = (struct plan){ .no_boot_vga_note = -1 };
 }

@@ -63,6 +63,11 @@ struct plan {
 	struct plan_note *notes;
 	size_t n_notes;
 	unsigned config_errors;	/* entries that cannot mean what they say (a bridge): bind writes nothing */
+	/*
+	 * policy boot_vga cannot tell which GPU is the host's (no function reads
+	 * boot_vga = 1, or one cannot be read): the note that says so, or -1.
+	 */
+	int no_boot_vga_note;
 	struct plan_group *groups;	/* in group order */
 	size_t n_groups;
 	size_t *blockers;	/* function indices */

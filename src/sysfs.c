@@ -320,3 +320,54 @@ DIR *sysfs_opendir(const struct sysfs *s, const char *rel)
 	}
 	return d;
 }
+
+int read_fd_all(int fd, size_t max, char **ret, size_t *len)
+{
+	_cleanup_free_ char *buf = NULL;
+	size_t n = 0, alloc = 0;
+
+	for (;;) {
+		ssize_t k;
+
+		if (alloc - n < 2) {
+			/* One byte past max, to tell a file of exactly max bytes from a larger one. */
+			size_t a = alloc ? alloc * 2 : 4096;
+			char *b;
+
+			if (a > max + 2)
+				a = max + 2;
+			if (a <= alloc)
+				return -EFBIG;
+			b = realloc(buf, a);
+			if (!b)
+				return -ENOMEM;
+			buf = b;
+			alloc = a;
+		}
+		do
+			k = read(fd, buf + n, alloc - n - 1);
+		while (k < 0 && errno == EINTR);
+		if (k < 0)
+			return -errno;
+		if (k == 0)
+			break;
+		n += (size_t)k;
+		if (n > max)
+			return -EFBIG;
+	}
+	buf[n] = '\0';
+	*ret = buf;
+	buf = NULL;
+	if (len)
+		*len = n;
+	return 0;
+}
+
+int sysfs_read_all(const struct sysfs *s, const char *rel, size_t max, char **ret, size_t *len)
+{
+	_cleanup_close_ int fd = sysfs_openat(s, rel, O_RDONLY);
+
+	if (fd < 0)
+		return fd;
+	return read_fd_all(fd, max, ret, len);
+}

@@ -21,6 +21,15 @@ int sysfs_open(struct sysfs *s, const char *path);
 void sysfs_close(struct sysfs *s);
 
 /*
+ * Reads a whole file of up to max bytes (configuration files, /proc/cpuinfo,
+ * a boot record) into a malloc'd, NUL-terminated buffer: 0, or -EFBIG when
+ * it is larger, or another -errno. Unlike sysfs_read, nothing is stripped.
+ */
+int sysfs_read_all(const struct sysfs *s, const char *rel, size_t max, char **ret, size_t *len);
+/* The same from an open fd (a file named by the user, outside any root). */
+int read_fd_all(int fd, size_t max, char **ret, size_t *len);
+
+/*
  * Opens rel below the root; the path may not leave the root through ".." or
  * absolute symlinks (openat2 RESOLVE_BENEATH where the kernel has it).
  * Returns an fd or -errno.

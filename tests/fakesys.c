@@ -135,6 +135,15 @@ static int add_function(const char *dir, const struct fline *f, const char *devp
 	put(dir, rel, val);
 	snprintf(rel, sizeof(rel), "%s/driver_override", devpath);
 	put(dir, rel, "(null)\n");
+	/* As the kernel writes it (subsystem IDs 0 here): doctor looks the native driver up by it. */
+	{
+		unsigned long c = strtoul(f->cls, NULL, 16), v = strtoul(f->ids, NULL, 16), d = strtoul(f->ids + 5, NULL, 16);
+
+		snprintf(rel, sizeof(rel), "%s/modalias", devpath);
+		snprintf(val, sizeof(val), "pci:v%08lXd%08lXsv00000000sd00000000bc%02lXsc%02lXi%02lX\n", v, d,
+			 c >> 16 & 0xff, c >> 8 & 0xff, c & 0xff);
+		put(dir, rel, val);
+	}
 	if (strcmp(f->boot_vga, "-")) {
 		snprintf(rel, sizeof(rel), "%s/boot_vga", devpath);
 		snprintf(val, sizeof(val), "%s\n", f->boot_vga);

@@ -6,7 +6,8 @@
  * tests/topologies/ (one PCI function a line: GROUP ADDRESS CLASS
  * VENDOR:DEVICE BOOT_VGA [parent=ADDR] NAME), shaped like the real one:
  * bus/pci/devices links into devices/pci0000:00/, nested below the parent
- * bridge when the line names one, iommu_group links, kernel/iommu_groups.
+ * bridge when the line names one, iommu_group links, kernel/iommu_groups,
+ * and each function's modalias (subsystem IDs 0).
  * Lines starting with '@' change the tree for a test:
  *   @driver ADDR NAME      ADDR is bound to NAME
  *   @override ADDR VALUE   driver_override already holds VALUE
