@@ -28,6 +28,7 @@ enum fstate {
 
 struct fn {
 	enum fstate st;
+	bool ok;	/* ended where the plan wants it */
 	int prio;
 	char why[192];	/* why it is F_FAILED or F_SPLIT */
 };
@@ -279,6 +280,7 @@ static void give_back_split(const struct sysfs *s, struct pci_table *t, const st
 		}
 		log_notice("%s [%04x:%04x]: given back to the host: %s, which goes with it, stayed on %s", addr,
 			   f->vendor, f->device, other, g->driver);
+		x[i].ok = false;
 	}
 	/* The override written on a function its native driver kept would take it alone later. */
 	for (size_t j = 0; any && j < plan->n; j++) {
@@ -394,10 +396,12 @@ int apply_plan(const struct sysfs *s, struct pci_table *t, const struct plan *pl
 		r = x[i].st == F_ALREADY ? 0 : read_back(s, o, p, f, addr, drv, sizeof(drv));
 		if (x[i].st == F_ALREADY) {
 			log_full(quiet, "%s [%04x:%04x] -> %s (%s)", addr, f->vendor, f->device, p->driver, reason);
+			x[i].ok = true;
 			continue;
 		}
 		if (r == 0 && streq(drv, p->driver)) {
 			log_info("%s [%04x:%04x] -> %s (%s)", addr, f->vendor, f->device, p->driver, reason);
+			x[i].ok = true;
 		} else if (r == 0 && !drv[0] && (!o->load || load_r > 0)) {
 			char path[96], ov[DRIVER_NAME_MAX];
 
@@ -406,6 +410,7 @@ int apply_plan(const struct sysfs *s, struct pci_table *t, const struct plan *pl
 			if (sysfs_read(s, path, ov, sizeof(ov)) >= 0 && streq(ov, p->driver)) {
 				log_info("%s [%04x:%04x] -> %s (%s; override set, driver not loaded)", addr, f->vendor,
 					 f->device, p->driver, reason);
+				x[i].ok = true;
 			} else {
 				log_error("%s [%04x:%04x]: driver_override does not read back as %s", addr, f->vendor,
 					  f->device, p->driver);
@@ -442,6 +447,14 @@ int apply_plan(const struct sysfs *s, struct pci_table *t, const struct plan *pl
 	}
 	if (failed)
 		give_back_split(s, t, plan, o, x);
+	for (size_t i = 0; o->record && i < plan->n; i++) {
+		const struct pci_func *f = &t->v[plan->v[i].func];
+
+		if (!in_scope(o, f))
+			continue;
+		record_add(o->record, &f->addr, p->driver, plan->v[i].action != PLAN_BIND ? RECORD_SKIPPED :
+			   x[i].ok ? RECORD_BOUND : RECORD_FAILED);
+	}
 	return failed;
 }
 

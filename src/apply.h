@@ -5,6 +5,7 @@
 #include <stdio.h>
 
 #include "modload.h"
+#include "record.h"
 #include "pci.h"
 #include "select.h"
 #include "sysfs.h"
@@ -30,6 +31,8 @@ struct apply_opts {
 	bool give_back;
 	/* Quiet about functions that are where the plan wants them: a monitor pass logs what changed. */
 	bool changes_only;
+	/* When set, each planned function's outcome is added to it (bind's boot record). */
+	struct boot_record *record;
 };
 
 /*

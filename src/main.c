@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "apply.h"
@@ -20,6 +21,7 @@
 #include "output.h"
 #include "pci.h"
 #include "policy.h"
+#include "record.h"
 #include "select.h"
 #include "sysfs.h"
 
@@ -117,18 +119,27 @@ static int run(const char *cmd)
 	}
 
 	if (bind && !arg_dry_run) {
+		struct boot_record rec = { .time = (int64_t)time(NULL) };
 		struct apply_opts o = {
 			.load = p.load && !arg_no_load,
 			.out = stdout,
 			.load_fn = s.real ? modload : modload_none,
 			.load_data = s.path,
 			.settle_ms = s.real ? 2000 : 0,
+			.record = &rec,
 		};
 
 		r = bind_pass(&s, &p, &o);
 		if (r > 0)
 			log_warning("%d planned function%s did not end on %s", r, r == 1 ? "" : "s", p.driver);
 		ret = r == 0 ? EXIT_SUCCESS : r > 0 ? EXIT_PARTIAL : EXIT_USAGE;
+		/*
+		 * What this boot did, for doctor: in /run, which outlives the
+		 * initramfs. A fake tree records only where --run points.
+		 */
+		if (r >= 0 && (s.real || arg_run) && record_set_config(&rec, arg_config, access(arg_config, F_OK) == 0) == 0)
+			record_write(arg_run ? arg_run : "/run", &rec, NULL, 0);
+		record_free(&rec);
 		goto out;
 	}
 

@@ -148,6 +148,18 @@ for topo in skylake-gtx1070-igd-host turing-4fn-amd-host z77-gtx1070-headless re
 	done
 done
 
+# bind records what it did for doctor, where --run points (a fake tree writes no record otherwise).
+tree=$(fake_tree turing-4fn-amd-host)
+mkdir "$TMP/run"
+"$BINDER" --sysfs "$tree" -c "$TOPDIR/tests/conf/boot_vga.conf" --no-cmdline --run "$TMP/run" bind --no-load > /dev/null 2>&1
+check "bind writes the boot record" grep -qx 'function 0000:2d:00.3 vfio-pci bound' "$TMP/run/vfio-binder/boot"
+check "the boot record says the boot VGA was skipped" grep -qx 'function 0000:2e:00.0 vfio-pci skipped' "$TMP/run/vfio-binder/boot"
+check "the boot record keeps a copy of the configuration" cmp -s "$TOPDIR/tests/conf/boot_vga.conf" "$TMP/run/vfio-binder/boot.conf"
+before=$(stat -c '%Y %s' /run/vfio-binder/boot 2>/dev/null)
+"$BINDER" --sysfs "$tree" -c "$TOPDIR/tests/conf/boot_vga.conf" --no-cmdline bind --no-load > /dev/null 2>&1
+check "without --run, a fake tree leaves the machine's /run alone" \
+	test "$before" = "$(stat -c '%Y %s' /run/vfio-binder/boot 2>/dev/null)"
+
 # status follows what happens: overrides written, then the driver bound.
 tree=$(fake_tree skylake-gtx1070-igd-host "@driver 0000:00:02.0 i915")
 "$BINDER" --sysfs "$tree" -c "$conf" --no-cmdline bind --no-load > /dev/null 2>&1
