@@ -35,8 +35,9 @@ class ChannelError(Exception):
 
 
 def connect(path, deadline):
-    """The socket QEMU listens on; it may not exist yet while QEMU starts."""
-    last = None
+    """The socket QEMU listens on; it may not exist yet while QEMU starts.
+    Refused for 2 s in a row: nobody listens, QEMU is gone."""
+    last, refused = None, 0
     while time.monotonic() < deadline:
         s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
         try:
@@ -45,8 +46,11 @@ def connect(path, deadline):
         except OSError as e:
             last = e
             s.close()
+            refused = refused + 1 if isinstance(e, ConnectionRefusedError) else 0
+            if refused >= 20:
+                break
             time.sleep(0.1)
-    raise ChannelError(f"cannot connect to {path}: {last}")
+    raise ChannelError(f"cannot connect to {path}: {last} (QEMU exited?)")
 
 
 class Lines:
