@@ -1,8 +1,9 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0-or-later
-# Every shell file of the hooks and of their tests passes shellcheck in the
-# dialect that runs it: bash where dracut or mkinitcpio source the file from
-# bash, POSIX sh (dash) where busybox ash or the initramfs /bin/sh runs it.
+# Every shell file of the hooks and of their tests (the VM tests' too)
+# passes shellcheck in the dialect that runs it: bash where dracut or
+# mkinitcpio source the file from bash, POSIX sh (dash) where busybox ash or
+# the initramfs /bin/sh runs it.
 # The generated files are checked, not the .in templates, so the paths
 # configure chose are in what shellcheck sees.
 set -u
@@ -28,6 +29,7 @@ declare -A dialect=(
 # The tests' own scripts: bash, except what runs inside a test initramfs.
 for f in "$t"/tests/hooks/*.sh "$t"/tests/boot/*.sh "$t"/tests/boot/dracut/*/*.sh \
 	"$t"/tests/bootentry/*.sh "$t"/tests/libvirt/*.sh "$t"/tests/completion/*.sh \
+	"$t"/tests/vm/*.sh "$t"/tests/vm/scenarios/*.sh "$t"/tests/vm/guest/vmtest-agent \
 	"$t"/.ci/steps.d/*.sh "$t"/tests/*.sh; do
 	[[ -e $f ]] && dialect[$f]='bash'
 done
@@ -57,4 +59,9 @@ done < <(find "$t/dracut" "$t/mkinitcpio" "$t/initramfs" "$t/libvirt" -type f -n
 while IFS= read -r f; do
 	[[ -v "dialect[$f]" ]] || fail "${f#"$t"/} is not in the shellcheck list"
 done < <(find "$t/grub" "$t/kernel-install" "$t/shell-completion/bash" -type f)
+# Nor a shell script of the VM tests.
+while IFS= read -r f; do
+	head -n1 "$f" | grep -q '^#!/bin/\(ba\)\?sh' || continue
+	[[ -v "dialect[$f]" ]] || fail "${f#"$t"/} is not in the shellcheck list"
+done < <(find "$t/tests/vm" \( -path "$t/tests/vm/work" -o -path "$t/tests/vm/cache" \) -prune -o -type f -print)
 finish

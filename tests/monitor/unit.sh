@@ -58,7 +58,7 @@ check "RestrictAddressFamilies=AF_NETLINK AF_UNIX" has "RestrictAddressFamilies=
 # ProtectKernelTunables= makes /sys read-only; the writes go to these two.
 check "sysfs writable where the binder writes" has "ReadWritePaths=/sys/bus/pci /sys/devices"
 check "module loading not forbidden" has "ProtectKernelModules=no"
-check "reload is SIGHUP" has "ExecReload=/bin/kill -HUP \$MAINPID"
+check "reload is SIGHUP, without /bin/kill (procps)" has "ExecReload=/bin/sh -c 'kill -HUP \"\$MAINPID\"'"
 check "logs to stderr (the journal)" grep -q "^ExecStart=.* monitor --log=stderr$" "$unit"
 check "readiness through sd_notify: Type=notify" has "Type=notify"
 
