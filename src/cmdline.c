@@ -115,12 +115,16 @@ static int apply_list(struct policy *p, const char *param, const char *key, char
 			}
 			l = &p->ids;
 		} else {
-			if (pci_addr_parse(item, true, &e.addr) < 0) {
-				ignored(param, item, "invalid PCI address (expected DDDD:BB:DD.F or BB:DD.F in hex)");
+			char err[256];
+
+			/* device and vfs may be pinned: 01:00.0@10de:1b81 */
+			if (policy_entry_parse(item, key, 0, &e, err, sizeof(err)) < 0 || (e.pinned && streq(key, "exclude"))) {
+				ignored(param, item, "invalid PCI address (expected DDDD:BB:DD.F or BB:DD.F in hex%s)",
+					streq(key, "exclude") ? "" : ", optionally @VVVV:DDDD");
 				bad++;
 				continue;
 			}
-			l = streq(key, "device") ? &p->devices : &p->excludes;
+			l = streq(key, "device") ? &p->devices : streq(key, "vfs") ? &p->vfs : &p->excludes;
 		}
 		if (policy_add_entry(l, &e) < 0)
 			return -ENOMEM;
@@ -148,8 +152,9 @@ static int apply_param(struct policy *p, const char *param, char *val)
 		ignored(param, val, "empty value");
 		return 1;
 	}
-	if (parameq(key, "device") || parameq(key, "id") || parameq(key, "exclude"))
-		return apply_list(p, param, parameq(key, "id") ? "id" : parameq(key, "device") ? "device" : "exclude", val);
+	if (parameq(key, "device") || parameq(key, "id") || parameq(key, "exclude") || parameq(key, "vfs"))
+		return apply_list(p, param, parameq(key, "id") ? "id" : parameq(key, "device") ? "device" :
+					    parameq(key, "vfs") ? "vfs" : "exclude", val);
 	if (parameq(key, "policy")) {
 		enum policy_mode m;
 
@@ -188,7 +193,7 @@ static int apply_param(struct policy *p, const char *param, char *val)
 		else
 			p->require_iommu = b;
 	} else {
-		ignored(param, val, "unknown parameter (expected policy, driver, companions, group, unbind, require_iommu, load, device, id or exclude)");
+		ignored(param, val, "unknown parameter (expected policy, driver, companions, group, unbind, require_iommu, load, device, id, vfs or exclude)");
 		return 1;
 	}
 	return 0;

@@ -34,6 +34,7 @@ struct parser {
 	unsigned line;
 	unsigned errors;
 	bool bad_section;	/* keys under an unknown section: reported once, at its header */
+	bool in_sriov;		/* [sriov]: the key is an address, which holds ':' */
 	unsigned set_line[S_COUNT];
 	struct policy *p;	/* the new policy, copied over the caller's on success */
 	char linebuf[CONFIG_LINE_MAX + 2];
@@ -98,7 +99,9 @@ static bool known_section(const char *s, size_t n)
 {
 	return (n == 6 && !strncmp(s, "binder", n)) ||
 	       (n == 7 && !strncmp(s, "devices", n)) ||
-	       (n == 7 && !strncmp(s, "options", n));
+	       (n == 7 && !strncmp(s, "options", n)) ||
+	       (n == 5 && !strncmp(s, "sriov", n)) ||
+	       (n == 6 && !strncmp(s, "access", n));
 }
 
 /* The ini_reader: one line per call, checked before inih sees it. */
@@ -148,9 +151,29 @@ static char *next_line(char *str, int num, void *stream)
 			return str;
 		}
 		ps->bad_section = !known_section(s + 1, (size_t)(end - s - 1));
+		ps->in_sriov = end - s - 1 == 5 && !strncmp(s + 1, "sriov", 5);
 		if (ps->bad_section)
-			parse_error(ps, "unknown section [%.*s] (expected [binder], [devices] or [options])",
+			parse_error(ps, "unknown section [%.*s] (expected [binder], [devices], [options], [sriov] or [access])",
 				    (int)(end - s - 1), s + 1);
+		goto pass;
+	}
+	/*
+	 * In [sriov] the key is a PCI address ("0000:00:02.0 = 7"), and inih
+	 * would split it at its first ':'. The line goes to inih as
+	 * "pf = 0000:00:02.0 = 7"; the handler splits the value at its last '='.
+	 */
+	if (ps->in_sriov && !ps->bad_section) {
+		if (!strchr(s, '=')) {
+			parse_error(ps, "expected 'ADDRESS = NUMBER OF VFS' in [sriov], got '%s'", s);
+			return str;
+		}
+		if (n + 5 > CONFIG_LINE_MAX) {
+			parse_error(ps, "line too long (%zu characters, at most %d)", n + 5, CONFIG_LINE_MAX - 5);
+			return str;
+		}
+		memmove(ps->linebuf + 5, ps->linebuf, n + 1);
+		memcpy(ps->linebuf, "pf = ", 5);
+		n += 5;
 		goto pass;
 	}
 	/* inih also splits at ':', which would turn "device 01:00.0" into a key "device 01" */
@@ -210,22 +233,119 @@ static int set_scalar(struct parser *ps, enum scalar k, const char *v)
 	return 0;
 }
 
+/* device (with its key=value words), exclude and vfs (an address, pinned or not). */
 static void add_device(struct parser *ps, struct entry_list *l, const char *key, const char *v)
 {
 	struct policy_entry e = { .origin = { ps->name, ps->line } };
-	int r = pci_addr_parse(v, true, &e.addr);
+	unsigned keys = streq(key, "device") ? ENTRY_KEY_DRIVER | ENTRY_KEY_RESET : 0;
+	char err[256];
 
-	if (r == -ERANGE) {
-		parse_error(ps, "invalid PCI address '%s' for %s (device is at most 1f, function at most 7)", v, key);
+	if (policy_entry_parse(v, key, keys, &e, err, sizeof(err)) < 0) {
+		parse_error(ps, "%s", err);
 		return;
 	}
-	if (r < 0) {
-		parse_error(ps, "invalid PCI address '%s' for %s (expected DDDD:BB:DD.F or BB:DD.F in hex, e.g. 0000:01:00.0)",
-			    v, key);
+	if (e.pinned && streq(key, "exclude")) {
+		parse_error(ps, "exclude takes an address only: an excluded address stays with the host whatever is there");
 		return;
 	}
 	if (policy_add_entry(l, &e) < 0)
 		parse_error(ps, "out of memory");
+}
+
+/* [sriov]: "ADDR [@ ID] = N" (arrives as the value of "pf"). */
+static void add_sriov(struct parser *ps, const char *v)
+{
+	struct policy_entry e = { .origin = { ps->name, ps->line } };
+	const char *eq = strrchr(v, '=');
+	char addr[160], err[256];
+	unsigned long n;
+	char *end;
+
+	const char *num = eq + 1 + strspn(eq + 1, " \t");
+	size_t alen = (size_t)(eq - v);
+
+	while (alen > 0 && (v[alen - 1] == ' ' || v[alen - 1] == '\t'))
+		alen--;
+	snprintf(addr, sizeof(addr), "%.*s", (int)alen, v);
+	errno = 0;
+	n = strtoul(num, &end, 10);
+	if (errno || end == num || *end || n > 4096) {
+		parse_error(ps, "[sriov] %s: the number of virtual functions must be 0 to 4096, got '%s'", addr, num);
+		return;
+	}
+	if (policy_entry_parse(addr, "[sriov]", 0, &e, err, sizeof(err)) < 0) {
+		parse_error(ps, "%s", err);
+		return;
+	}
+	e.vfs = (unsigned)n;
+	if (policy_add_entry(&ps->p->sriov, &e) < 0)
+		parse_error(ps, "out of memory");
+}
+
+/* [access]: a user or group name (the passwd rules: letters, digits, '_', '-', '.'), or a number. */
+static void set_access(struct parser *ps, const char *name, const char *v)
+{
+	struct policy *p = ps->p;
+	char **field = streq(name, "owner") ? &p->owner : streq(name, "group") ? &p->group_owner : NULL;
+
+	if (streq(name, "mode")) {
+		char *end;
+		unsigned long m = strtoul(v, &end, 8);
+
+		if (*end || end == v || m > 0777 || m & 0111) {
+			parse_error(ps, "invalid mode '%s' for /dev/vfio/N (octal, read and write bits only, e.g. 0660)", v);
+			return;
+		}
+		p->mode_bits = (unsigned)m;
+		return;
+	}
+	if (!field) {
+		parse_error(ps, "unknown key '%s' in [access] (expected owner, group or mode)", name);
+		return;
+	}
+	if (*field) {
+		parse_error(ps, "duplicate key '%s' in [access]", name);
+		return;
+	}
+	if (strlen(v) > 32 || strspn(v, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-.") != strlen(v) ||
+	    v[0] == '-') {
+		parse_error(ps, "invalid %s '%s' (a user or group name, or a number)", name, v);
+		return;
+	}
+	*field = strdup(v);
+	if (!*field)
+		parse_error(ps, "out of memory");
+}
+
+/* preload = MODULE[, MODULE...]: repeatable. */
+static void add_preload(struct parser *ps, const char *v)
+{
+	struct policy *p = ps->p;
+
+	for (const char *s = v; *s;) {
+		size_t n = strcspn(s, ", \t");
+		char name[DRIVER_NAME_MAX];
+		char *m;
+		size_t old = p->preload ? strlen(p->preload) : 0;
+
+		if (n == 0) {
+			s++;
+			continue;
+		}
+		snprintf(name, sizeof(name), "%.*s", (int)(n < sizeof(name) ? n : sizeof(name) - 1), s);
+		if (n >= sizeof(name) || !driver_name_valid(name)) {
+			parse_error(ps, "invalid module name '%.*s' for preload (letters, digits, '_' and '-')", (int)n, s);
+			return;
+		}
+		m = realloc(p->preload, old + n + 2);
+		if (!m) {
+			parse_error(ps, "out of memory");
+			return;
+		}
+		sprintf(m + old, "%s%s", old ? " " : "", name);
+		p->preload = m;
+		s += n;
+	}
 }
 
 static void add_id(struct parser *ps, const char *v)
@@ -305,7 +425,7 @@ static int handler(void *user, const char *section, const char *name, const char
 	if (ps->bad_section)
 		return 1;
 	if (!*section) {
-		parse_error(ps, "key '%s' outside any section (put it under [binder], [devices] or [options])", name);
+		parse_error(ps, "key '%s' outside any section (put it under [binder], [devices], [options], [sriov] or [access])", name);
 		return 1;
 	}
 	if (!*value) {
@@ -313,20 +433,28 @@ static int handler(void *user, const char *section, const char *name, const char
 		return 1;
 	}
 	if (streq(section, "binder")) {
+		if (streq(name, "preload"))
+			return add_preload(ps, value), 1;
 		for (enum scalar k = 0; k < S_COUNT; k++)
 			if (streq(name, scalar_names[k]))
 				return set_scalar(ps, k, value), 1;
-		parse_error(ps, "unknown key '%s' in [binder] (expected policy, driver, companions, group, unbind, require_iommu or load)",
+		parse_error(ps, "unknown key '%s' in [binder] (expected policy, driver, companions, group, unbind, require_iommu, load or preload)",
 			    name);
 	} else if (streq(section, "devices")) {
 		if (streq(name, "device"))
 			add_device(ps, &ps->p->devices, name, value);
 		else if (streq(name, "exclude"))
 			add_device(ps, &ps->p->excludes, name, value);
+		else if (streq(name, "vfs"))
+			add_device(ps, &ps->p->vfs, name, value);
 		else if (streq(name, "id"))
 			add_id(ps, value);
 		else
-			parse_error(ps, "unknown key '%s' in [devices] (expected device, id or exclude)", name);
+			parse_error(ps, "unknown key '%s' in [devices] (expected device, id, vfs or exclude)", name);
+	} else if (streq(section, "sriov")) {
+		add_sriov(ps, value);
+	} else if (streq(section, "access")) {
+		set_access(ps, name, value);
 	} else {
 		add_option(ps, name, value);
 	}

@@ -35,6 +35,11 @@ void policy_free(struct policy *p)
 	free(p->devices.v);
 	free(p->ids.v);
 	free(p->excludes.v);
+	free(p->vfs.v);
+	free(p->sriov.v);
+	free(p->preload);
+	free(p->owner);
+	free(p->group_owner);
 	free(p->options);
 	free(p->config_file);
 	policy_init(p);
@@ -57,12 +62,12 @@ int policy_add_entry(struct entry_list *l, const struct policy_entry *e)
 
 bool policy_is_empty(const struct policy *p)
 {
-	return p->mode == POLICY_LIST && p->devices.n == 0 && p->ids.n == 0;
+	return p->mode == POLICY_LIST && p->devices.n == 0 && p->ids.n == 0 && p->vfs.n == 0 && p->sriov.n == 0;
 }
 
 bool policy_needs_iommu(const struct policy *p)
 {
-	return p->require_iommu && !streq(p->driver, "pci-stub");
+	return driver_needs_iommu(p, p->driver);
 }
 
 static int lookup(const char *s, const char *const *names, size_t n)
@@ -126,7 +131,7 @@ int driver_name_valid(const char *s)
 	return strspn(s, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-") == n;
 }
 
-void policy_set_driver(struct policy *p, const char *name)
+void driver_name_set(struct driver_name *d, const char *name)
 {
 	static const struct {
 		const char *module, *driver;
@@ -137,18 +142,141 @@ void policy_set_driver(struct policy *p, const char *name)
 	};
 	char norm[DRIVER_NAME_MAX];
 
-	snprintf(p->module, sizeof(p->module), "%s", name);
+	d->automatic = streq(name, "auto");
+	if (d->automatic)
+		name = "vfio-pci";
+	snprintf(d->module, sizeof(d->module), "%s", name);
 	snprintf(norm, sizeof(norm), "%s", name);
 	for (char *c = norm; *c; c++)
 		if (*c == '-')
 			*c = '_';
 	for (size_t i = 0; i < ELEMENTSOF(known); i++)
 		if (streq(norm, known[i].module)) {
-			snprintf(p->driver, sizeof(p->driver), "%s", known[i].driver);
-			snprintf(p->module, sizeof(p->module), "%s", known[i].driver);
+			snprintf(d->driver, sizeof(d->driver), "%s", known[i].driver);
+			snprintf(d->module, sizeof(d->module), "%s", known[i].driver);
 			return;
 		}
-	snprintf(p->driver, sizeof(p->driver), "%s", norm);
+	snprintf(d->driver, sizeof(d->driver), "%s", norm);
+}
+
+void policy_set_driver(struct policy *p, const char *name)
+{
+	struct driver_name d;
+
+	driver_name_set(&d, name);
+	memcpy(p->driver, d.driver, sizeof(p->driver));
+	memcpy(p->module, d.module, sizeof(p->module));
+	p->auto_driver = d.automatic;
+}
+
+bool driver_needs_iommu(const struct policy *p, const char *driver)
+{
+	return p->require_iommu && !streq(driver, "pci-stub");
+}
+
+static const char *const reset_names[RESET_COUNT] = {
+	[RESET_UNSET] = "", [RESET_DEFAULT] = "default", [RESET_DEVICE_SPECIFIC] = "device_specific",
+	[RESET_ACPI] = "acpi", [RESET_FLR] = "flr", [RESET_AF_FLR] = "af_flr", [RESET_PM] = "pm",
+	[RESET_BUS] = "bus", [RESET_CXL_BUS] = "cxl_bus",
+};
+
+int reset_method_parse(const char *s, enum reset_method *ret)
+{
+	for (size_t i = 1; i < RESET_COUNT; i++)
+		if (streq(s, reset_names[i])) {
+			*ret = (enum reset_method)i;
+			return 0;
+		}
+	return -EINVAL;
+}
+
+const char *reset_method_str(enum reset_method m)
+{
+	return m < RESET_COUNT ? reset_names[m] : "";
+}
+
+/* The next word of s (blanks end it; '@' too when at_ends), copied into buf; s moves past it. */
+static bool next_word(const char **s, char *buf, size_t size, bool at_ends)
+{
+	size_t n;
+
+	*s += strspn(*s, " \t");
+	if (**s == '@' && at_ends) {
+		snprintf(buf, size, "@");
+		(*s)++;
+		return true;
+	}
+	n = at_ends ? strcspn(*s, " \t@") : strcspn(*s, " \t");
+	if (n == 0)
+		return false;
+	snprintf(buf, size, "%.*s", (int)(n < size ? n : size - 1), *s);
+	*s += n;
+	return n < size;
+}
+
+int policy_entry_parse(const char *s, const char *what, unsigned keys, struct policy_entry *e, char *err,
+		       size_t errsize)
+{
+	char w[DRIVER_NAME_MAX + 32] = "";
+	int r;
+
+	if (!next_word(&s, w, sizeof(w), true) || streq(w, "@"))
+		return snprintf(err, errsize, "expected a PCI address for %s", what), -EINVAL;
+	r = pci_addr_parse(w, true, &e->addr);
+	if (r == -ERANGE)
+		return snprintf(err, errsize, "invalid PCI address '%s' for %s (device is at most 1f, function at most 7)", w,
+				what), -EINVAL;
+	if (r < 0)
+		return snprintf(err, errsize, "invalid PCI address '%s' for %s (expected DDDD:BB:DD.F or BB:DD.F in hex, e.g. 0000:01:00.0)",
+				w, what), -EINVAL;
+	s += strspn(s, " \t");
+	if (*s == '@') {
+		s++;
+		w[0] = '\0';
+		if (!next_word(&s, w, sizeof(w), true) || pci_id_parse(w, &e->pin) < 0)
+			return snprintf(err, errsize, "expected the vendor:device ID the function must have after '@' (e.g. @ 10de:1b81), got '%s'",
+					w), -EINVAL;
+		e->pinned = true;
+		s += strspn(s, " \t");
+		if (*s == '@')
+			s++;
+		/* optional subsystem IDs: a word without '=' */
+		{
+			const char *save = s;
+
+			if (next_word(&s, w, sizeof(w), true) && !strchr(w, '=')) {
+				if (pci_id_parse(w, &e->pin_subsystem) < 0)
+					return snprintf(err, errsize, "expected the subsystem ID (e.g. 1458:3771) after the ID, got '%s'",
+							w), -EINVAL;
+				e->pinned_subsystem = true;
+			} else {
+				s = save;
+			}
+		}
+	}
+	while (next_word(&s, w, sizeof(w), false)) {
+		char *v = strchr(w, '=');
+
+		if (!v || !keys)
+			return snprintf(err, errsize, "unexpected '%s' after the address (expected %s)", w,
+					keys ? "KEY=VALUE: driver=, reset_method=" : "nothing"), -EINVAL;
+		*v++ = '\0';
+		if ((keys & ENTRY_KEY_DRIVER) && streq(w, "driver")) {
+			if (!streq(v, "auto") && !driver_name_valid(v))
+				return snprintf(err, errsize, "invalid driver name '%s' (a module name, or auto)", v), -EINVAL;
+			driver_name_set(&e->driver, v);
+		} else if ((keys & ENTRY_KEY_RESET) && streq(w, "reset_method")) {
+			if (reset_method_parse(v, &e->reset) < 0)
+				return snprintf(err, errsize, "unknown reset_method '%s' (expected device_specific, acpi, flr, af_flr, pm, bus, cxl_bus or default)",
+						v), -EINVAL;
+		} else {
+			return snprintf(err, errsize, "unknown key '%s' on a device line (expected driver= or reset_method=)", w),
+			       -EINVAL;
+		}
+	}
+	if (*s)
+		return snprintf(err, errsize, "a word is too long: '%.40s'", s), -EINVAL;
+	return 0;
 }
 
 const char *policy_mode_str(enum policy_mode m)

@@ -20,12 +20,31 @@ struct origin {
 	unsigned line;
 };
 
+/* reset_method = for a device entry; what the kernel's reset_method attribute takes. */
+enum reset_method { RESET_UNSET, RESET_DEFAULT, RESET_DEVICE_SPECIFIC, RESET_ACPI, RESET_FLR, RESET_AF_FLR, RESET_PM,
+		    RESET_BUS, RESET_CXL_BUS, RESET_COUNT };
+
+/* A driver as the configuration names it: the driver's own name and its module's. */
+struct driver_name {
+	char driver[DRIVER_NAME_MAX];	/* written to driver_override, seen in driver links; "" unset */
+	char module[DRIVER_NAME_MAX];	/* what libkmod loads */
+	bool automatic;			/* driver = auto: a vfio variant driver by modalias, else vfio-pci */
+};
+
 struct policy_entry {
 	union {
 		struct pci_addr addr;
 		struct pci_id id;
 	};
 	struct origin origin;
+	/* device and [sriov] entries: the identity the address must have (device = ADDR @ VVVV:DDDD [SSSS:ssss]) */
+	bool pinned, pinned_subsystem;
+	struct pci_id pin, pin_subsystem;
+	/* device entries: their own driver (driver=), reset method (reset_method=) */
+	struct driver_name driver;
+	enum reset_method reset;
+	/* [sriov] entries: how many virtual functions to create */
+	unsigned vfs;
 };
 
 struct entry_list {
@@ -37,6 +56,7 @@ struct policy {
 	enum policy_mode mode;
 	char driver[DRIVER_NAME_MAX];	/* the driver's own name: written to driver_override, seen in driver links */
 	char module[DRIVER_NAME_MAX];	/* the module that provides it, for libkmod */
+	bool auto_driver;	/* driver = auto: vfio variant drivers where modules.alias has one, else vfio-pci */
 	enum companions_mode companions;
 	enum group_mode group;
 	bool unbind;
@@ -44,6 +64,12 @@ struct policy {
 	bool load;
 	bool kill_switch;	/* vfio_binder=off on the command line */
 	struct entry_list devices, ids, excludes;
+	struct entry_list vfs;		/* vfs = PF: every virtual function of that physical function */
+	struct entry_list sriov;	/* [sriov] PF = N: virtual functions to create */
+	char *preload;		/* modules loaded before the driver, "a b" (vendor-reset) */
+	/* [access]: who may open /dev/vfio/N of the groups bound; NULL unset */
+	char *owner, *group_owner;
+	unsigned mode_bits;	/* 0: 0660 when an owner or group is set */
 	char *options;		/* module parameters, "key=value key=value" */
 	char *config_file;	/* owned; origins point here */
 };
@@ -71,6 +97,23 @@ int driver_name_valid(const char *s);
  * as every vfio variant driver is. The name must be valid.
  */
 void policy_set_driver(struct policy *p, const char *name);
+/* The same for one name: "auto" sets automatic with vfio-pci as the fallback. */
+void driver_name_set(struct driver_name *d, const char *name);
+/*
+ * A device line: "ADDR [@ VVVV:DDDD [SSSS:ssss]] [KEY=VALUE...]", words
+ * split at blanks ("ADDR@VVVV:DDDD[@SSSS:ssss]" without blanks too, as on
+ * the kernel command line). keys says which KEY=VALUE words are allowed.
+ * Returns 0, or -EINVAL with what is wrong in err, naming the key what (the
+ * caller adds where).
+ */
+#define ENTRY_KEY_DRIVER 0x1	/* driver=NAME|auto */
+#define ENTRY_KEY_RESET 0x2	/* reset_method=METHOD */
+int policy_entry_parse(const char *s, const char *what, unsigned keys, struct policy_entry *e, char *err,
+		       size_t errsize);
+int reset_method_parse(const char *s, enum reset_method *ret);
+const char *reset_method_str(enum reset_method m);
+/* Whether a function going to this driver needs an IOMMU group (everything but pci-stub). */
+bool driver_needs_iommu(const struct policy *p, const char *driver);
 
 const char *policy_mode_str(enum policy_mode m);
 const char *companions_str(enum companions_mode m);

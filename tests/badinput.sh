@@ -33,10 +33,10 @@ huge_cmdline="$(printf 'x%.0s' $(seq 1 70000)) vfio_binder.device=01:00.0"
 #         cmd+dev01 (the input is the command line, over the good configuration)
 #   input: printf %b text, or @NAME for the inputs made in make_input
 cases=$(cat <<'TABLE'
-unknown-section|conf|2|unchanged|[binder]\npolicy = list\n[vfio]\ndevice = 01:00.0\n|bad.conf:3: unknown section [vfio] (expected [binder], [devices] or [options])
-unknown-key-binder|conf|2|unchanged|[binder]\npolicyy = boot_vga\n|bad.conf:2: unknown key 'policyy' in [binder] (expected policy, driver, companions, group, unbind, require_iommu or load)
-unknown-key-devices|conf|2|unchanged|[devices]\ndevices = 01:00.0\n|bad.conf:2: unknown key 'devices' in [devices] (expected device, id or exclude)
-key-outside-section|conf|2|unchanged|device = 01:00.0\n|bad.conf:1: key 'device' outside any section (put it under [binder], [devices] or [options])
+unknown-section|conf|2|unchanged|[binder]\npolicy = list\n[vfio]\ndevice = 01:00.0\n|bad.conf:3: unknown section [vfio] (expected [binder], [devices], [options], [sriov] or [access])
+unknown-key-binder|conf|2|unchanged|[binder]\npolicyy = boot_vga\n|bad.conf:2: unknown key 'policyy' in [binder] (expected policy, driver, companions, group, unbind, require_iommu, load or preload)
+unknown-key-devices|conf|2|unchanged|[devices]\ndevices = 01:00.0\n|bad.conf:2: unknown key 'devices' in [devices] (expected device, id, vfs or exclude)
+key-outside-section|conf|2|unchanged|device = 01:00.0\n|bad.conf:1: key 'device' outside any section (put it under [binder], [devices], [options], [sriov] or [access])
 empty-value|conf|2|unchanged|[devices]\ndevice =\n|bad.conf:2: empty value for 'device'
 empty-value-comment|conf|2|unchanged|[binder]\npolicy = ; boot_vga\n[devices]\ndevice = 01:00.0\n|bad.conf:2: empty value for 'policy'
 duplicate-scalar|conf|2|unchanged|[binder]\npolicy = boot_vga\npolicy = list\n|bad.conf:3: duplicate key 'policy' (first set at line 2)
@@ -87,23 +87,23 @@ cmd-empty-items-only|cmd|0|unchanged|vfio_binder.device=,,|kernel command line: 
 cmd-empty-item-among-good|cmd|0|dev01|vfio_binder.device=,01:00.0|kernel command line: vfio_binder.device=,01:00.0: empty item in the list; ignored
 cmd-empty-value|cmd|0|unchanged|vfio_binder.device=|kernel command line: vfio_binder.device=: empty value; ignored
 cmd-no-value|cmd|0|unchanged|vfio_binder.device|kernel command line: vfio_binder.device=: empty value; ignored
-cmd-bad-item-among-good|cmd|0|dev01|vfio_binder.device=01:00.0,zz|kernel command line: vfio_binder.device=zz: invalid PCI address (expected DDDD:BB:DD.F or BB:DD.F in hex); ignored
-cmd-function-above-7|cmd|0|unchanged|vfio_binder.device=0000:01:00.8|kernel command line: vfio_binder.device=0000:01:00.8: invalid PCI address (expected DDDD:BB:DD.F or BB:DD.F in hex); ignored
-cmd-bus-above-ff|cmd|0|unchanged|vfio_binder.device=0000:100:00.0|kernel command line: vfio_binder.device=0000:100:00.0: invalid PCI address (expected DDDD:BB:DD.F or BB:DD.F in hex); ignored
-cmd-domain-five-digits|cmd|0|unchanged|vfio_binder.device=10000:01:00.0|kernel command line: vfio_binder.device=10000:01:00.0: invalid PCI address (expected DDDD:BB:DD.F or BB:DD.F in hex); ignored
-cmd-dotdot-address|cmd|0|unchanged|vfio_binder.device=../01:00.0|kernel command line: vfio_binder.device=../01:00.0: invalid PCI address (expected DDDD:BB:DD.F or BB:DD.F in hex); ignored
-cmd-slash-address|cmd|0|unchanged|vfio_binder.device=01:00.0/|kernel command line: vfio_binder.device=01:00.0/: invalid PCI address (expected DDDD:BB:DD.F or BB:DD.F in hex); ignored
+cmd-bad-item-among-good|cmd|0|dev01|vfio_binder.device=01:00.0,zz|kernel command line: vfio_binder.device=zz: invalid PCI address (expected DDDD:BB:DD.F or BB:DD.F in hex, optionally @VVVV:DDDD); ignored
+cmd-function-above-7|cmd|0|unchanged|vfio_binder.device=0000:01:00.8|kernel command line: vfio_binder.device=0000:01:00.8: invalid PCI address (expected DDDD:BB:DD.F or BB:DD.F in hex, optionally @VVVV:DDDD); ignored
+cmd-bus-above-ff|cmd|0|unchanged|vfio_binder.device=0000:100:00.0|kernel command line: vfio_binder.device=0000:100:00.0: invalid PCI address (expected DDDD:BB:DD.F or BB:DD.F in hex, optionally @VVVV:DDDD); ignored
+cmd-domain-five-digits|cmd|0|unchanged|vfio_binder.device=10000:01:00.0|kernel command line: vfio_binder.device=10000:01:00.0: invalid PCI address (expected DDDD:BB:DD.F or BB:DD.F in hex, optionally @VVVV:DDDD); ignored
+cmd-dotdot-address|cmd|0|unchanged|vfio_binder.device=../01:00.0|kernel command line: vfio_binder.device=../01:00.0: invalid PCI address (expected DDDD:BB:DD.F or BB:DD.F in hex, optionally @VVVV:DDDD); ignored
+cmd-slash-address|cmd|0|unchanged|vfio_binder.device=01:00.0/|kernel command line: vfio_binder.device=01:00.0/: invalid PCI address (expected DDDD:BB:DD.F or BB:DD.F in hex, optionally @VVVV:DDDD); ignored
 cmd-id-three-digits|cmd|0|unchanged|vfio_binder.id=10d:1b81|kernel command line: vfio_binder.id=10d:1b81: invalid vendor:device ID (expected e.g. 10de:1b81); ignored
 cmd-id-five-digits|cmd|0|unchanged|vfio_binder.id=10de:1b810|kernel command line: vfio_binder.id=10de:1b810: invalid vendor:device ID (expected e.g. 10de:1b81); ignored
 cmd-id-not-hex|cmd|0|unchanged|vfio_binder.id=10de:1b8g|kernel command line: vfio_binder.id=10de:1b8g: invalid vendor:device ID (expected e.g. 10de:1b81); ignored
-cmd-quoted-space-in-list|cmd|0|unchanged|vfio_binder.device="01:00.0 00:02.0"|kernel command line: vfio_binder.device=01:00.0 00:02.0: invalid PCI address (expected DDDD:BB:DD.F or BB:DD.F in hex); ignored
-cmd-not-utf8|cmd|0|unchanged|vfio_binder.device=01:00.\xff|kernel command line: vfio_binder.device=01:00.\xff: invalid PCI address (expected DDDD:BB:DD.F or BB:DD.F in hex); ignored
+cmd-quoted-space-in-list|cmd|0|unchanged|vfio_binder.device="01:00.0 00:02.0"|kernel command line: vfio_binder.device=01:00.0 00:02.0: invalid PCI address (expected DDDD:BB:DD.F or BB:DD.F in hex, optionally @VVVV:DDDD); ignored
+cmd-not-utf8|cmd|0|unchanged|vfio_binder.device=01:00.\xff|kernel command line: vfio_binder.device=01:00.\xff: invalid PCI address (expected DDDD:BB:DD.F or BB:DD.F in hex, optionally @VVVV:DDDD); ignored
 cmd-nul-byte|cmd|0|unchanged|quiet\0vfio_binder.device=01:00.0|cmdline: NUL byte in the command line; read up to it
 cmd-bad-policy|cmd+dev01|0|dev01|vfio_binder.policy=bootvga|kernel command line: vfio_binder.policy=bootvga: unknown policy (expected list, boot_vga or off); ignored
 cmd-bad-driver|cmd+dev01|0|dev01|vfio_binder.driver=../../x|kernel command line: vfio_binder.driver=../../x: invalid driver name (expected a module name); ignored
 cmd-bad-companions|cmd+dev01|0|dev01|vfio_binder.companions=some|kernel command line: vfio_binder.companions=some: unknown companions (expected slot, audio or none); ignored
 cmd-bad-bool|cmd+dev01|0|dev01|vfio_binder.unbind=perhaps|kernel command line: vfio_binder.unbind=perhaps: expected yes or no (or 1 or 0); ignored
-cmd-unknown-parameter|cmd+dev01|0|dev01|vfio_binder.devices=00:02.0|kernel command line: vfio_binder.devices=00:02.0: unknown parameter (expected policy, driver, companions, group, unbind, require_iommu, load, device, id or exclude); ignored
+cmd-unknown-parameter|cmd+dev01|0|dev01|vfio_binder.devices=00:02.0|kernel command line: vfio_binder.devices=00:02.0: unknown parameter (expected policy, driver, companions, group, unbind, require_iommu, load, device, id, vfs or exclude); ignored
 cmd-kill-switch-wrong-value|cmd|0|unchanged|vfio_binder=on vfio_binder.policy=bootvga|kernel command line: vfio_binder=on: the only value is 'off' (the kill switch); ignored
 cmd-very-long|cmd|0|unchanged|@huge-cmdline|kernel command line: longer than 65536 bytes; the rest is ignored
 cmd-very-long-value|cmd|0|unchanged|@long-value|@long-value-message
@@ -171,7 +171,7 @@ while IFS='|' read -r id kind status expect input message; do
 	*) printf '%b' "$input" > "$file" ;;
 	esac
 	case $message in
-	@long-value-message) message="kernel command line: vfio_binder.device=$long_value200: invalid PCI address (expected DDDD:BB:DD.F or BB:DD.F in hex); ignored" ;;
+	@long-value-message) message="kernel command line: vfio_binder.device=$long_value200: invalid PCI address (expected DDDD:BB:DD.F or BB:DD.F in hex, optionally @VVVV:DDDD); ignored" ;;
 	*) message=$(printf '%b' "$message") ;;
 	esac
 	runner=()

@@ -94,8 +94,8 @@ static const struct {
 	{ "[binder]\nload = y\n", "vfio.conf:2: invalid value 'y' for load (expected yes or no)" },
 	{ "[binder]\npolicy = list\n\npolicy = off\n", "vfio.conf:4: duplicate key 'policy' (first set at line 2)" },
 	{ "[binder]\nfoo = 1\n", "vfio.conf:2: unknown key 'foo' in [binder]" },
-	{ "[devices]\ndevices = 01:00.0\n", "vfio.conf:2: unknown key 'devices' in [devices] (expected device, id or exclude)" },
-	{ "[gpu]\ndevice = 01:00.0\n", "vfio.conf:1: unknown section [gpu] (expected [binder], [devices] or [options])" },
+	{ "[devices]\ndevices = 01:00.0\n", "vfio.conf:2: unknown key 'devices' in [devices] (expected device, id, vfs or exclude)" },
+	{ "[gpu]\ndevice = 01:00.0\n", "vfio.conf:1: unknown section [gpu] (expected [binder], [devices], [options], [sriov] or [access])" },
 	{ "policy = boot_vga\n", "vfio.conf:1: key 'policy' outside any section" },
 	{ "[binder]\npolicy =\n", "vfio.conf:2: empty value for 'policy'" },
 	{ "[devices]\ndevice = \n", "vfio.conf:2: empty value for 'device'" },
@@ -340,6 +340,97 @@ START_TEST(test_load_too_large)
 }
 END_TEST
 
+/* Device lines carry a pinned identity and settings; [sriov], vfs, [access], preload. */
+START_TEST(test_device_lines)
+{
+	struct policy p;
+	char buf[PCI_ADDR_STRLEN];
+
+	policy_init(&p);
+	ck_assert_int_eq(parse(&p,
+		"[binder]\n"
+		"driver = auto\n"
+		"preload = vendor-reset, other_mod\n"
+		"preload = third\n"
+		"[devices]\n"
+		"device = 01:00.0 @ 10de:1b81 1458:3771 driver=pci_stub reset_method=bus\n"
+		"device = 02:00.0@1002:744c\n"
+		"device = 03:00.0 driver=auto\n"
+		"vfs = 0000:04:00.0 @ 1b36:0010\n"
+		"[sriov]\n"
+		"0000:04:00.0 = 7\n"
+		"0000:05:00.0 @ 8086:1572 = 0\n"
+		"[access]\n"
+		"owner = alice\n"
+		"group = 994\n"
+		"mode = 0640\n"), 0);
+	ck_assert(p.auto_driver);
+	ck_assert_str_eq(p.driver, "vfio-pci");
+	ck_assert_str_eq(p.preload, "vendor-reset other_mod third");
+	ck_assert_uint_eq(p.devices.n, 3);
+	ck_assert(p.devices.v[0].pinned && p.devices.v[0].pinned_subsystem);
+	ck_assert_uint_eq(p.devices.v[0].pin.vendor, 0x10de);
+	ck_assert_uint_eq(p.devices.v[0].pin.device, 0x1b81);
+	ck_assert_uint_eq(p.devices.v[0].pin_subsystem.vendor, 0x1458);
+	ck_assert_uint_eq(p.devices.v[0].pin_subsystem.device, 0x3771);
+	ck_assert_str_eq(p.devices.v[0].driver.driver, "pci-stub");
+	ck_assert_int_eq(p.devices.v[0].reset, RESET_BUS);
+	ck_assert(p.devices.v[1].pinned && !p.devices.v[1].pinned_subsystem);
+	ck_assert_uint_eq(p.devices.v[1].pin.device, 0x744c);
+	ck_assert_str_eq(p.devices.v[1].driver.driver, "");
+	ck_assert(p.devices.v[2].driver.automatic);
+	ck_assert_uint_eq(p.vfs.n, 1);
+	ck_assert_str_eq(pci_addr_fmt(&p.vfs.v[0].addr, buf), "0000:04:00.0");
+	ck_assert(p.vfs.v[0].pinned);
+	ck_assert_uint_eq(p.sriov.n, 2);
+	ck_assert_uint_eq(p.sriov.v[0].vfs, 7);
+	ck_assert_uint_eq(p.sriov.v[1].vfs, 0);
+	ck_assert(p.sriov.v[1].pinned);
+	ck_assert_uint_eq(p.sriov.v[1].origin.line, 12);
+	ck_assert_str_eq(p.owner, "alice");
+	ck_assert_str_eq(p.group_owner, "994");
+	ck_assert_uint_eq(p.mode_bits, 0640);
+	policy_free(&p);
+}
+END_TEST
+
+START_TEST(test_device_line_errors)
+{
+	static const struct {
+		const char *text, *msg;
+	} cases[] = {
+		{ "[devices]\ndevice = 01:00.0 @ 10de\n", "vfio.conf:2: expected the vendor:device ID the function must have after '@'" },
+		{ "[devices]\ndevice = 01:00.0 @ 10de:1b81 zz:zz\n", "vfio.conf:2: expected the subsystem ID (e.g. 1458:3771) after the ID, got 'zz:zz'" },
+		{ "[devices]\ndevice = 01:00.0 colour=red\n", "vfio.conf:2: unknown key 'colour' on a device line (expected driver= or reset_method=)" },
+		{ "[devices]\ndevice = 01:00.0 reset_method=magic\n", "vfio.conf:2: unknown reset_method 'magic'" },
+		{ "[devices]\ndevice = 01:00.0 driver=../x\n", "vfio.conf:2: invalid driver name '../x' (a module name, or auto)" },
+		{ "[devices]\nexclude = 01:00.0 @ 10de:1b81\n", "vfio.conf:2: exclude takes an address only" },
+		{ "[devices]\nexclude = 01:00.0 driver=pci-stub\n", "vfio.conf:2: unexpected 'driver=pci-stub' after the address (expected nothing)" },
+		{ "[sriov]\n0000:04:00.0 = many\n", "vfio.conf:2: [sriov] 0000:04:00.0: the number of virtual functions must be 0 to 4096, got 'many'" },
+		{ "[sriov]\n0000:04:00.0 = 5000\n", "must be 0 to 4096, got '5000'" },
+		{ "[sriov]\n04:00.0\n", "vfio.conf:2: expected 'ADDRESS = NUMBER OF VFS' in [sriov], got '04:00.0'" },
+		{ "[sriov]\nzz = 2\n", "vfio.conf:2: invalid PCI address 'zz' for [sriov]" },
+		{ "[access]\nowner = a b\n", "vfio.conf:2: invalid owner 'a b'" },
+		{ "[access]\nmode = 0777\n", "vfio.conf:2: invalid mode '0777' for /dev/vfio/N" },
+		{ "[access]\nowner = a\nowner = b\n", "vfio.conf:3: duplicate key 'owner' in [access]" },
+		{ "[access]\nuser = a\n", "vfio.conf:2: unknown key 'user' in [access] (expected owner, group or mode)" },
+		{ "[binder]\npreload = ../evil\n", "vfio.conf:2: invalid module name '../evil' for preload" },
+	};
+
+	for (size_t i = 0; i < ELEMENTSOF(cases); i++) {
+		struct policy p;
+		const char *log;
+
+		policy_init(&p);
+		capture_start();
+		ck_assert_int_eq(config_parse(&p, "vfio.conf", cases[i].text, strlen(cases[i].text)), -EINVAL);
+		log = capture_end();
+		ck_assert_msg(strstr(log, cases[i].msg), "case %zu: expected '%s' in:\n%s", i, cases[i].msg, log);
+		policy_free(&p);
+	}
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("conf");
@@ -356,6 +447,8 @@ int main(void)
 	tcase_add_test(tc, test_load_missing_is_not_an_error);
 	tcase_add_test(tc, test_load_directory);
 	tcase_add_test(tc, test_load_world_writable);
+	tcase_add_test(tc, test_device_lines);
+	tcase_add_test(tc, test_device_line_errors);
 	tcase_add_test(tc, test_load_unreadable);
 	tcase_add_test(tc, test_load_too_large);
 	suite_add_tcase(s, tc);
