@@ -16,6 +16,8 @@
 #include "apply.h"
 #include "log.h"
 #include "macro.h"
+#include "sriov.h"
+#include "variant.h"
 
 enum fstate {
 	F_TODO,		/* override to be written */
@@ -44,6 +46,12 @@ _printf_(3, 4) static void set_failed(struct fn *x, int prio, const char *fmt, .
 	va_end(ap);
 }
 
+/* The driver plan entry i goes to: its own (driver= of a device entry, a variant under auto) or the policy's. */
+static const char *drv_of(const struct plan *plan, size_t i)
+{
+	return plan->v[i].driver.driver[0] ? plan->v[i].driver.driver : plan->policy->driver;
+}
+
 static int do_write(const struct sysfs *s, const struct apply_opts *o, const char *rel, const char *val, bool append)
 {
 	if (o->dry_run) {
@@ -54,10 +62,10 @@ static int do_write(const struct sysfs *s, const struct apply_opts *o, const cha
 }
 
 /* What rules a function out before anything is written, as the kernel shows it now. */
-static void judge(const struct policy *p, const struct pci_func *f, struct fn *x)
+static void judge(const struct policy *p, const char *driver, const struct pci_func *f, struct fn *x)
 {
 	x->st = F_TODO;
-	if (streq(f->driver, p->driver))
+	if (streq(f->driver, driver))
 		x->st = F_ALREADY;
 	else if (f->driver[0] && !p->unbind)
 		set_failed(x, LOG_WARNING, "bound to %s, not taken: set unbind = yes in [binder] of the configuration "
@@ -100,7 +108,7 @@ static void refuse_followers(const struct pci_table *t, const struct plan *plan,
 				bool group;
 
 				if (!(x[i].st == F_TODO || (o->give_back && x[i].st == F_ALREADY &&
-							       streq(t->v[plan->v[i].func].override, p->driver))))
+							       streq(t->v[plan->v[i].func].override, drv_of(plan, i)))))
 					break;
 				if (i == j || x[j].st != F_FAILED || !together(t, plan, p, i, j, &group))
 					continue;
@@ -125,18 +133,33 @@ static void refuse_followers(const struct pci_table *t, const struct plan *plan,
 	}
 }
 
-static enum fstate take_function(const struct sysfs *s, const struct apply_opts *o, const struct policy *p,
-				 const struct pci_func *f, const char *addr)
+static enum fstate take_function(const struct sysfs *s, const struct apply_opts *o, const struct plan_entry *e,
+				 const char *driver, const struct pci_func *f, const char *addr)
 {
 	char path[96];
 	int r;
 
-	if (!streq(f->override, p->driver) || f->driver[0]) {
+	/*
+	 * The reset method first: vfio-pci reads it when it takes the device
+	 * (kernel 5.15 and later). A failure costs the guest a good reset, not
+	 * the host anything: say so and go on.
+	 */
+	if (e->reset != RESET_UNSET) {
+		snprintf(path, sizeof(path), "bus/pci/devices/%s/reset_method", addr);
+		r = do_write(s, o, path, reset_method_str(e->reset), false);
+		if (r < 0)
+			log_warning("%s [%04x:%04x]: cannot set reset_method to %s: %s (the methods it offers: cat /sys/%s); "
+				    "binding it anyway", addr, f->vendor, f->device, reset_method_str(e->reset), strerror(-r),
+				    path);
+		else if (!o->dry_run)
+			log_info("%s [%04x:%04x]: reset_method %s", addr, f->vendor, f->device, reset_method_str(e->reset));
+	}
+	if (!streq(f->override, driver) || f->driver[0]) {
 		snprintf(path, sizeof(path), "bus/pci/devices/%s/driver_override", addr);
-		r = do_write(s, o, path, p->driver, false);
+		r = do_write(s, o, path, driver, false);
 		if (r < 0) {
 			log_error("%s [%04x:%04x]: cannot write '%s' to driver_override: %s; skipped",
-				  addr, f->vendor, f->device, p->driver, strerror(-r));
+				  addr, f->vendor, f->device, driver, strerror(-r));
 			return F_FAILED;
 		}
 	}
@@ -197,7 +220,7 @@ static void sleep_ms(unsigned ms)
  * driver that bound between the look and the override write (the uevent
  * raced us) is unbound again, twice at most.
  */
-static int read_back(const struct sysfs *s, const struct apply_opts *o, const struct policy *p,
+static int read_back(const struct sysfs *s, const struct apply_opts *o, const struct policy *p, const char *driver,
 		     const struct pci_func *f, const char *addr, char *drv, size_t size)
 {
 	unsigned waited = 0, retries = 0;
@@ -207,7 +230,7 @@ static int read_back(const struct sysfs *s, const struct apply_opts *o, const st
 		char path[96];
 
 		r = pci_func_read_driver(s, &f->addr, drv, size);
-		if (r < 0 || streq(drv, p->driver))
+		if (r < 0 || streq(drv, driver))
 			return r;
 		/* Only a kernel binds meanwhile: settle_ms is 0 on a fake tree. */
 		if (drv[0] && p->unbind && retries < 2 && o->settle_ms) {
@@ -252,14 +275,14 @@ static void give_back_split(const struct sysfs *s, struct pci_table *t, const st
 		const struct pci_func *f = &t->v[plan->v[i].func];
 
 		cause[i] = SIZE_MAX;
-		if (x[i].st != F_WRITTEN || !in_scope(o, f) || !streq(f->driver, p->driver))
+		if (x[i].st != F_WRITTEN || !in_scope(o, f) || !streq(f->driver, drv_of(plan, i)))
 			continue;
 		for (size_t j = 0; j < plan->n && cause[i] == SIZE_MAX; j++) {
 			const struct pci_func *g = &t->v[plan->v[j].func];
 			bool group;
 
 			if (j != i && x[j].st == F_WRITTEN && in_scope(o, g) && g->driver[0] &&
-			    !streq(g->driver, p->driver) && together(t, plan, p, i, j, &group))
+			    !streq(g->driver, drv_of(plan, j)) && together(t, plan, p, i, j, &group))
 				cause[i] = j, any = true;
 		}
 	}
@@ -272,7 +295,7 @@ static void give_back_split(const struct sysfs *s, struct pci_table *t, const st
 		g = &t->v[plan->v[cause[i]].func];
 		pci_addr_fmt(&f->addr, addr);
 		pci_addr_fmt(&g->addr, other);
-		r = apply_give_back(s, o, f, p->driver);
+		r = apply_give_back(s, o, f, drv_of(plan, i));
 		if (r < 0) {
 			log_error("%s [%04x:%04x]: cannot give it back to the host (%s stayed on %s): %s", addr, f->vendor,
 				  f->device, other, g->driver, strerror(-r));
@@ -287,7 +310,7 @@ static void give_back_split(const struct sysfs *s, struct pci_table *t, const st
 		const struct pci_func *g = &t->v[plan->v[j].func];
 		char path[96];
 
-		if (x[j].st != F_WRITTEN || !in_scope(o, g) || !g->driver[0] || streq(g->driver, p->driver))
+		if (x[j].st != F_WRITTEN || !in_scope(o, g) || !g->driver[0] || streq(g->driver, drv_of(plan, j)))
 			continue;
 		snprintf(path, sizeof(path), "bus/pci/devices/%s/driver_override", pci_addr_fmt(&g->addr, other));
 		r = sysfs_write(s, path, "", false);
@@ -295,6 +318,62 @@ static void give_back_split(const struct sysfs *s, struct pci_table *t, const st
 			log_warning("%s: cannot clear driver_override: %s", other, strerror(-r));
 	}
 	free(cause);
+}
+
+/*
+ * Loads what the written functions need: the preload modules first (a
+ * failure is a warning: vendor-reset missing or unsigned must not cost the
+ * binding), then each driver module once, the configured driver with the
+ * [options]. Returns the first load error of a driver module, 0, or > 0
+ * when nothing was loaded because the tree is not the running kernel's.
+ */
+static int load_modules(const struct plan *plan, const struct apply_opts *o, const struct fn *x)
+{
+	const struct policy *p = plan->policy;
+	int ret = 0, r;
+
+	for (const char *m = p->preload; m && *m;) {
+		size_t n = strcspn(m, " ");
+		char name[DRIVER_NAME_MAX];
+
+		snprintf(name, sizeof(name), "%.*s", (int)n, m);
+		m += n + (m[n] == ' ');
+		if (o->dry_run) {
+			fprintf(o->out, "would load module %s (preload), install commands ignored\n", name);
+			continue;
+		}
+		r = o->load_fn(o->load_data, name, NULL, MODLOAD_IGNORE_INSTALL);
+		if (r < 0)
+			log_warning("preload %s: not loaded (%s); binding without it (the device-specific reset it "
+				    "provides is missing; under lockdown the module must be signed)", name, strerror(-r));
+	}
+	for (size_t i = 0; i < plan->n; i++) {
+		const char *m = plan->v[i].driver.module[0] ? plan->v[i].driver.module : p->module;
+		const char *opts;
+		bool seen = false;
+
+		if (x[i].st != F_WRITTEN)
+			continue;
+		for (size_t j = 0; j < i && !seen; j++)
+			seen = x[j].st == F_WRITTEN &&
+			       streq(plan->v[j].driver.module[0] ? plan->v[j].driver.module : p->module, m);
+		if (seen)
+			continue;
+		/* [options] are the configured driver's parameters */
+		opts = streq(m, p->module) ? p->options : NULL;
+		if (o->dry_run) {
+			fprintf(o->out, "would load module %s%s%s, install commands ignored\n", m, opts ? " with " : "",
+				opts ? opts : "");
+			continue;
+		}
+		/* modprobe -i: an "install vfio-pci vfio-binder bind" line must not recurse */
+		r = o->load_fn(o->load_data, m, opts, MODLOAD_IGNORE_INSTALL);
+		if (r < 0 && ret >= 0)
+			ret = r;
+		else if (r > 0 && ret == 0)
+			ret = r;
+	}
+	return ret;
 }
 
 int apply_plan(const struct sysfs *s, struct pci_table *t, const struct plan *plan, const struct apply_opts *o)
@@ -317,7 +396,7 @@ int apply_plan(const struct sysfs *s, struct pci_table *t, const struct plan *pl
 			continue;
 		if (!f->detailed)
 			pci_func_load_details(s, f);
-		judge(p, f, &x[i]);
+		judge(p, drv_of(plan, i), f, &x[i]);
 	}
 	refuse_followers(t, plan, o, x);
 
@@ -340,11 +419,11 @@ int apply_plan(const struct sysfs *s, struct pci_table *t, const struct plan *pl
 				log_full(x[i].prio, "%s [%04x:%04x]: %s", addr, f->vendor, f->device, x[i].why);
 			break;
 		case F_TODO:
-			x[i].st = take_function(s, o, p, f, addr);
+			x[i].st = take_function(s, o, &plan->v[i], drv_of(plan, i), f, addr);
 			written += x[i].st == F_WRITTEN;
 			break;
 		case F_SPLIT:
-			r = apply_give_back(s, o, f, p->driver);
+			r = apply_give_back(s, o, f, drv_of(plan, i));
 			if (r < 0)
 				log_error("%s [%04x:%04x]: cannot give it back to the host (%s is not taken): %s", addr,
 					  f->vendor, f->device, x[i].why, strerror(-r));
@@ -357,13 +436,7 @@ int apply_plan(const struct sysfs *s, struct pci_table *t, const struct plan *pl
 	}
 
 	if (written && o->load) {
-		if (o->dry_run) {
-			fprintf(o->out, "would load module %s%s%s, install commands ignored\n", p->module,
-				p->options ? " with " : "", p->options ? p->options : "");
-		} else {
-			/* modprobe -i: an "install vfio-pci vfio-binder bind" line must not recurse */
-			load_r = o->load_fn(o->load_data, p->module, p->options, MODLOAD_IGNORE_INSTALL);
-		}
+		load_r = load_modules(plan, o, x);
 		/* A loaded or built-in driver does not look at devices again by itself. */
 		for (size_t i = 0; i < plan->n; i++) {
 			const struct pci_func *f = &t->v[plan->v[i].func];
@@ -378,12 +451,15 @@ int apply_plan(const struct sysfs *s, struct pci_table *t, const struct plan *pl
 				log_warning("%s: probe request failed: %s", addr, strerror(-r));
 		}
 	}
-	if (o->dry_run)
+	if (o->dry_run) {
+		if (o->access)
+			access_apply(o->access, t, plan);
 		return 0;
+	}
 
 	for (size_t i = 0; i < plan->n; i++) {
 		struct pci_func *f = &t->v[plan->v[i].func];
-		const char *reason = plan->v[i].reason;
+		const char *reason = plan->v[i].reason, *want = drv_of(plan, i);
 
 		if (x[i].st == F_NOT_OURS || !in_scope(o, f))
 			continue;
@@ -393,44 +469,44 @@ int apply_plan(const struct sysfs *s, struct pci_table *t, const struct plan *pl
 			failed++;
 			continue;
 		}
-		r = x[i].st == F_ALREADY ? 0 : read_back(s, o, p, f, addr, drv, sizeof(drv));
+		r = x[i].st == F_ALREADY ? 0 : read_back(s, o, p, want, f, addr, drv, sizeof(drv));
 		if (x[i].st == F_ALREADY) {
-			log_full(quiet, "%s [%04x:%04x] -> %s (%s)", addr, f->vendor, f->device, p->driver, reason);
+			log_full(quiet, "%s [%04x:%04x] -> %s (%s)", addr, f->vendor, f->device, want, reason);
 			x[i].ok = true;
 			continue;
 		}
-		if (r == 0 && streq(drv, p->driver)) {
-			log_info("%s [%04x:%04x] -> %s (%s)", addr, f->vendor, f->device, p->driver, reason);
+		if (r == 0 && streq(drv, want)) {
+			log_info("%s [%04x:%04x] -> %s (%s)", addr, f->vendor, f->device, want, reason);
 			x[i].ok = true;
 		} else if (r == 0 && !drv[0] && (!o->load || load_r > 0)) {
 			char path[96], ov[DRIVER_NAME_MAX];
 
 			/* Nothing was loaded, so the override is all there is to check. */
 			snprintf(path, sizeof(path), "bus/pci/devices/%s/driver_override", addr);
-			if (sysfs_read(s, path, ov, sizeof(ov)) >= 0 && streq(ov, p->driver)) {
+			if (sysfs_read(s, path, ov, sizeof(ov)) >= 0 && streq(ov, want)) {
 				log_info("%s [%04x:%04x] -> %s (%s; override set, driver not loaded)", addr, f->vendor,
-					 f->device, p->driver, reason);
+					 f->device, want, reason);
 				x[i].ok = true;
 			} else {
 				log_error("%s [%04x:%04x]: driver_override does not read back as %s", addr, f->vendor,
-					  f->device, p->driver);
+					  f->device, want);
 				failed++;
 			}
 		} else if (r < 0) {
 			log_error("%s [%04x:%04x]: not on %s, its driver link is unreadable: %s (%s)", addr, f->vendor,
-				  f->device, p->driver, strerror(-r), reason);
+				  f->device, want, strerror(-r), reason);
 			failed++;
 		} else if (drv[0]) {
 			log_error("%s [%04x:%04x]: not on %s, the kernel shows driver %s (%s)", addr, f->vendor, f->device,
-				  p->driver, drv, reason);
+				  want, drv, reason);
 			failed++;
 		} else if (load_r < 0) {
-			log_error("%s [%04x:%04x]: not on %s, which was not loaded (%s)", addr, f->vendor, f->device,
-				  p->driver, reason);
+			log_error("%s [%04x:%04x]: not on %s, which was not loaded (%s)", addr, f->vendor, f->device, want,
+				  reason);
 			failed++;
 		} else {
 			log_error("%s [%04x:%04x]: not on %s, the kernel shows no driver (%s; see dmesg for why the driver refused it)",
-				  addr, f->vendor, f->device, p->driver, reason);
+				  addr, f->vendor, f->device, want, reason);
 			failed++;
 		}
 		if (r == 0)
@@ -452,9 +528,11 @@ int apply_plan(const struct sysfs *s, struct pci_table *t, const struct plan *pl
 
 		if (!in_scope(o, f))
 			continue;
-		record_add(o->record, &f->addr, p->driver, plan->v[i].action != PLAN_BIND ? RECORD_SKIPPED :
+		record_add(o->record, &f->addr, drv_of(plan, i), plan->v[i].action != PLAN_BIND ? RECORD_SKIPPED :
 			   x[i].ok ? RECORD_BOUND : RECORD_FAILED);
 	}
+	if (o->access)
+		access_apply(o->access, t, plan);
 	return failed;
 }
 
@@ -474,12 +552,20 @@ int bind_pass(const struct sysfs *s, const struct policy *p, const struct apply_
 		plan_free(&plan);
 		return r;
 	}
+	/* VFs to make, and autoprobe off where vfs = takes them, before the devices are read */
+	if (!o->slot) {
+		struct sriov_opts so = { .dry_run = o->dry_run, .out = o->out };
+
+		sriov_prepare(s, p, &so);
+	}
 	plan_scan_needs(p, &scan);
 	r = pci_table_load(s, &scan, &t);
 	if (r < 0) {
 		log_error("cannot list %s/bus/pci/devices: %s", s->path, strerror(-r));
 		return r;
 	}
+	if (policy_wants_variants(p))
+		variant_resolve(s, &t, o->modules_dir);
 	r = plan_build(&t, p, &plan);
 	if (r < 0) {
 		log_error("cannot build the plan: %s", strerror(-r));

@@ -4,6 +4,7 @@
 #include <stdbool.h>
 #include <stdio.h>
 
+#include "access.h"
 #include "modload.h"
 #include "record.h"
 #include "pci.h"
@@ -33,6 +34,10 @@ struct apply_opts {
 	bool changes_only;
 	/* When set, each planned function's outcome is added to it (bind's boot record). */
 	struct boot_record *record;
+	/* driver = auto: the kernel modules to look the variants up in; NULL the running kernel's */
+	const char *modules_dir;
+	/* After the read-back: who may open /dev/vfio/N of the groups bound ([access]); NULL: nobody's business */
+	const struct access_opts *access;
 };
 
 /*

@@ -40,6 +40,8 @@
 #include "policy.h"
 #include "record.h"
 #include "select.h"
+#include "variant.h"
+#include "access.h"
 #include "sysfs.h"
 
 #define FILE_MAX (4u << 20)		/* configuration files, grub.cfg, presets */
@@ -582,6 +584,22 @@ static void check_plan(struct doctor *d)
 		return;
 	}
 	config_messages(d, L_WARNING);
+	/* [access] names must exist here, where the VMs run */
+	{
+		const char *names[2] = { p->owner, p->group_owner };
+
+		for (int k = 0; k < 2; k++) {
+			unsigned id;
+			char etc[PATH_MAX];
+
+			snprintf(etc, sizeof(etc), "%s", d->etc.path ? d->etc.path : "/etc");
+			if (!names[k] || access_resolve(etc, names[k], k == 1, &id) == 0)
+				continue;
+			add(d, L_ERROR, "[access] %s %s: no such %s in %s/%s: /dev/vfio nodes would stay root's", k ? "group" : "owner",
+			    names[k], k ? "group" : "user", etc, k ? "group" : "passwd");
+			fix(d, "name an existing %s in [access] of %s, or its number", k ? "group" : "user", d->o->config);
+		}
+	}
 	if (d->config_exists)
 		add(d, L_OK, "configuration %s: policy %s, driver %s", d->o->config, policy_mode_str(p->mode), p->driver);
 	else
@@ -1667,6 +1685,33 @@ static void check_initramfs(struct doctor *d)
 		}
 	}
 
+	/* What else the plan can load: preload =, driver=, variants under driver = auto. */
+	{
+		_cleanup_free_ char *mods = plan_modules(&d->plan);
+
+		for (char *m = mods ? strtok(mods, " ") : NULL; m; m = strtok(NULL, " ")) {
+			struct kmod_module *km;
+			const char *other = NULL;
+			bool builtin;
+
+			if (same_module(m, d->p.driver))
+				continue;
+			km = lookup_one(d, m);
+			builtin = km && mod_builtin(km);
+			if (km)
+				kmod_module_unref(km);
+			if (builtin)
+				continue;
+			if (image_module(&l, m, d->kver, &other)) {
+				add(d, L_OK, "the image has %s, which the plan can load", m);
+			} else {
+				add(d, L_WARNING, "the image lacks %s, which the plan can load (preload =, driver= or driver = auto)",
+				    m);
+				fix(d, "%s (the hooks add every module 'vfio-binder plan --modules-list' prints)", rebuild);
+			}
+		}
+	}
+
 	if (image_exact(&l, member)) {
 		_cleanup_free_ char *data = NULL;
 		size_t len = 0;
@@ -2111,6 +2156,13 @@ int doctor_run(const struct doctor_opts *o, FILE *out)
 	if (r < 0) {
 		log_error("cannot list %s/bus/pci/devices: %s", o->sysfs, strerror(-r));
 		goto out;
+	}
+	/* driver = auto: the variants of the running kernel's (or --modules') module tree */
+	if (d.config_r == 0 && policy_wants_variants(&d.p) && d.kver[0] && d.modules.root_fd >= 0) {
+		char dir[PATH_MAX];
+
+		snprintf(dir, sizeof(dir), "%s", at(&d.modules, d.kver));
+		variant_resolve(&d.sys, &d.t, dir);
 	}
 	if (d.config_r == 0 && plan_build(&d.t, &d.p, &d.plan) < 0) {
 		log_error("cannot build the plan: %s", strerror(ENOMEM));

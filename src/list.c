@@ -64,6 +64,15 @@ static void func_line(FILE *out, const struct pci_func *f, const struct plan_ent
 		fprintf(out, " override=%s", f->override);
 	if (f->boot_vga == 1)
 		fputs(" boot_vga", out);
+	if (f->reset_methods) {
+		const char *sep = " reset=";
+
+		for (unsigned m = 1; m < RESET_COUNT; m++)
+			if (f->reset_methods & (1u << m)) {
+				fprintf(out, "%s%s", sep, reset_method_str((enum reset_method)m));
+				sep = ",";
+			}
+	}
 	if (e)
 		fprintf(out, "  -> %s: %s", e->action == PLAN_BIND ? "bind" : "skip", e->reason);
 	fputc('\n', out);
@@ -144,7 +153,11 @@ static void func_json(FILE *out, const struct pci_func *f, const struct plan_ent
 	json_or_null(out, f->driver);
 	fputs(", \"driver_override\": ", out);
 	json_or_null(out, f->override);
-	fprintf(out, ", \"boot_vga\": %s, \"action\": ", f->boot_vga == 1 ? "true" : "false");
+	fprintf(out, ", \"boot_vga\": %s, \"reset_methods\": [", f->boot_vga == 1 ? "true" : "false");
+	for (unsigned m = 1, k = 0; m < RESET_COUNT; m++)
+		if (f->reset_methods & (1u << m))
+			fprintf(out, "%s\"%s\"", k++ ? ", " : "", reset_method_str((enum reset_method)m));
+	fputs("], \"action\": ", out);
 	if (e) {
 		fprintf(out, "\"%s\", \"kind\": \"%s\", \"reason\": ", e->action == PLAN_BIND ? "bind" : "skip",
 			plan_kind_str(e->kind));
@@ -226,6 +239,34 @@ void list_print(FILE *out, const struct pci_table *t, const struct plan *plan, c
 		fputs("No PCI function matches.\n", out);
 }
 
+void list_print_config(FILE *out, const struct pci_table *t, const struct list_filter *flt, struct hwdb *names)
+{
+	char addr[PCI_ADDR_STRLEN];
+	bool any = false;
+
+	fputs("[devices]\n", out);
+	for (size_t i = 0; i < t->n; i++) {
+		const struct pci_func *f = &t->v[i];
+		const char *vn, *dn;
+
+		if (!pci_class_is_display(f->class) || !shown(t, i, flt))
+			continue;
+		names_of(names, f, &vn, &dn);
+		pci_addr_fmt(&f->addr, addr);
+		if (vn)
+			fprintf(out, "# %s %s\n", vn, dn ? dn : "Device");
+		if (f->boot_vga == 1)
+			fputs("# the boot VGA, the host's console: only for single-GPU passthrough\n# ", out);
+		fprintf(out, "device = %s @ %04x:%04x", addr, f->vendor, f->device);
+		if (f->subvendor != 0xffff && f->subdevice != 0xffff)
+			fprintf(out, " %04x:%04x", f->subvendor, f->subdevice);
+		fputc('\n', out);
+		any = true;
+	}
+	if (!any)
+		fputs("# no display function matches\n", out);
+}
+
 enum fstatus { ST_OK, ST_NOT_BOUND, ST_OTHER_DRIVER, ST_OVERRIDE_MISSING, ST_NO_OVERRIDE_FILE };
 
 static enum fstatus status_of(const struct pci_func *f, const char *driver)
@@ -274,7 +315,7 @@ int status_print(FILE *out, const struct pci_table *t, const struct plan *plan, 
 
 		if (e->action != PLAN_BIND)
 			continue;
-		st = status_of(f, driver);
+		st = status_of(f, e->driver.driver[0] ? e->driver.driver : driver);
 		bad += st != ST_OK;
 		pci_addr_fmt(&f->addr, addr);
 		if (json) {

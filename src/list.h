@@ -19,6 +19,11 @@ struct list_filter {
 void list_print(FILE *f, const struct pci_table *t, const struct plan *plan, const struct list_filter *flt,
 		struct hwdb *names, bool json);
 /*
+ * `vfio-binder list --config-lines`: a device line pinned to the IDs of each
+ * display function shown (the boot VGA commented out), for [devices].
+ */
+void list_print_config(FILE *f, const struct pci_table *t, const struct list_filter *flt, struct hwdb *names);
+/*
  * `vfio-binder status`: what is bound now against what the plan wants.
  * Returns the number of planned functions that are not where the plan wants them.
  */

@@ -7,6 +7,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <limits.h>
+#include <sys/utsname.h>
 #include <unistd.h>
 
 #include "apply.h"
@@ -23,7 +25,9 @@
 #include "policy.h"
 #include "record.h"
 #include "select.h"
+#include "sriov.h"
 #include "sysfs.h"
+#include "variant.h"
 
 /* Documented in --help, doc/commands.md and vfio-binder(8); the initramfs hooks rely on them. */
 #define EXIT_PARTIAL 1	/* some planned functions did not end on the driver */
@@ -33,7 +37,8 @@ static const char *arg_config;		/* default: SYSCONFDIR/vfio.conf, or --etc DIR/v
 static const char *arg_sysfs = "/sys";
 static const char *arg_cmdline;		/* default: /proc/cmdline, or --proc DIR/cmdline */
 /* Test roots; NULL: the running system's (see doctor.h) */
-static const char *arg_proc, *arg_etc, *arg_boot, *arg_modules, *arg_run;
+static const char *arg_proc, *arg_etc, *arg_boot, *arg_modules, *arg_run, *arg_dev;
+static bool arg_print_modules, arg_print_config;
 static bool arg_no_cmdline, arg_json, arg_dry_run, arg_no_load, arg_numeric;
 static enum log_target arg_log = LOG_TARGET_AUTO;
 static enum monitor_source arg_source = MONITOR_SOURCE_KERNEL;
@@ -61,11 +66,16 @@ static void help(void)
 	       "      --proc DIR     proc root (default /proc; --cmdline defaults to DIR/cmdline)\n"
 	       "      --etc DIR      etc root (default /etc; -c defaults to DIR/vfio.conf)\n"
 	       "      --boot DIR     boot root (default /boot): doctor\n"
-	       "      --modules DIR  kernel modules root (default /lib/modules): doctor\n"
-	       "      --run DIR      run root (default /run; the boot record in DIR/vfio-binder)\n"
+	       "      --modules DIR  kernel modules root (default /lib/modules): doctor, driver = auto\n"
+	       "      --run DIR      run root (default /run; the boot record in DIR/vfio-binder,\n"
+	       "                     [access]'s udev rule in DIR/udev/rules.d)\n"
+	       "      --dev DIR      dev root (default /dev): [access] on DIR/vfio/N\n"
 	       "      --json         output as JSON (plan, list, status, doctor, bind --dry-run)\n"
 	       "  -n, --dry-run      bind, monitor: print the writes, change nothing\n"
 	       "      --no-load      bind, monitor: overrides (and unbind) only; no load/probe\n"
+	       "      --modules-list plan: the modules bind would load, one a line (for the hooks)\n"
+	       "      --config-lines list: device lines pinned to each GPU's IDs, to paste into\n"
+	       "                     the [devices] section of vfio.conf\n"
 	       "      --gpus         list: display functions and their slots only\n"
 	       "      --group N      list: IOMMU group N only\n"
 	       "      --device ADDR  list: this function only\n"
@@ -79,7 +89,8 @@ static void help(void)
 	       "\n"
 	       "Kernel command line: vfio_binder=off (kill switch), vfio_binder.policy=,\n"
 	       "  .driver=, .companions=, .group=, .unbind=, .require_iommu=, .load=, and the\n"
-	       "  lists .device=, .id=, .exclude= (comma-separated, added to the config's).\n"
+	       "  lists .device= (ADDR or ADDR@VVVV:DDDD), .id=, .vfs=, .exclude=\n"
+	       "  (comma-separated, added to the config's).\n"
 	       "\n"
 	       "Exit status: 0 everything as planned (status: everything bound as planned;\n"
 	       "  doctor: no error found);\n"
@@ -88,6 +99,35 @@ static void help(void)
 	       "  %d usage or configuration error, nothing written.\n"
 	       "See vfio-binder(8) and vfio.conf(5).\n",
 	       SYSCONFDIR "/vfio.conf", EXIT_PARTIAL, EXIT_USAGE);
+}
+
+/*
+ * The kernel's module directory libkmod reads: the running kernel's (NULL)
+ * unless --modules or --proc point elsewhere; then MODULES/KVER, with the
+ * release from PROC/sys/kernel/osrelease.
+ */
+static const char *modules_dir(void)
+{
+	static char dir[PATH_MAX];
+	char path[PATH_MAX], kver[128] = "";
+	struct utsname u;
+	FILE *f;
+
+	if (!arg_modules && !arg_proc)
+		return NULL;
+	snprintf(path, sizeof(path), "%s/sys/kernel/osrelease", arg_proc ? arg_proc : "/proc");
+	f = fopen(path, "re");
+	if (f) {
+		if (fgets(kver, sizeof(kver), f))
+			kver[strcspn(kver, "\n")] = '\0';
+		fclose(f);
+	}
+	if (!kver[0] && uname(&u) == 0)
+		snprintf(kver, sizeof(kver), "%s", u.release);
+	if (!kver[0] || strchr(kver, '/'))
+		return NULL;
+	snprintf(dir, sizeof(dir), "%s/%s", arg_modules ? arg_modules : "/lib/modules", kver);
+	return dir;
 }
 
 static int run(const char *cmd)
@@ -120,6 +160,8 @@ static int run(const char *cmd)
 
 	if (bind && !arg_dry_run) {
 		struct boot_record rec = { .time = (int64_t)time(NULL) };
+		/* A fake tree touches the nodes and rules only where --dev and --run point. */
+		struct access_opts acc = { .run = arg_run, .dev = arg_dev, .etc = arg_etc, .out = stdout };
 		struct apply_opts o = {
 			.load = p.load && !arg_no_load,
 			.out = stdout,
@@ -127,6 +169,8 @@ static int run(const char *cmd)
 			.load_data = s.path,
 			.settle_ms = s.real ? 2000 : 0,
 			.record = &rec,
+			.modules_dir = modules_dir(),
+			.access = s.real || (arg_run && arg_dev) ? &acc : NULL,
 		};
 
 		r = bind_pass(&s, &p, &o);
@@ -146,11 +190,15 @@ static int run(const char *cmd)
 	plan_scan_needs(&p, &scan);
 	/* list and status show what is bound now, so they read every detail */
 	scan.all |= list || status;
+	scan.reset_methods = list;
+	scan.subsystem |= arg_print_config;
 	r = pci_table_load(&s, &scan, &t);
 	if (r < 0) {
 		log_error("cannot list %s/bus/pci/devices: %s", arg_sysfs, strerror(-r));
 		goto out;
 	}
+	if (policy_wants_variants(&p))
+		variant_resolve(&s, &t, modules_dir());
 	r = plan_build(&t, &p, &plan);
 	if (r < 0) {
 		log_error("cannot build the plan: %s", strerror(-r));
@@ -159,7 +207,10 @@ static int run(const char *cmd)
 	if (list) {
 		struct hwdb *names = arg_numeric ? NULL : hwdb_open();
 
-		list_print(stdout, &t, &plan, &arg_filter, names, arg_json);
+		if (arg_print_config)
+			list_print_config(stdout, &t, &arg_filter, names);
+		else
+			list_print(stdout, &t, &plan, &arg_filter, names, arg_json);
 		hwdb_close(names);
 		ret = EXIT_SUCCESS;
 		goto out;
@@ -170,7 +221,13 @@ static int run(const char *cmd)
 	}
 	/* A device entry naming a bridge: what bind would refuse to act on at all. */
 	ret = plan.config_errors ? EXIT_USAGE : EXIT_SUCCESS;
-	if (!bind) {
+	if (!bind && arg_print_modules) {
+		/* For the initramfs hooks: what the image must hold for this plan. */
+		_cleanup_free_ char *mods = plan_modules(&plan);
+
+		for (char *m = mods ? strtok(mods, " ") : NULL; m; m = strtok(NULL, " "))
+			puts(m);
+	} else if (!bind) {
 		if (arg_json)
 			plan_print_json(stdout, &t, &plan, NULL);
 		else
@@ -180,13 +237,16 @@ static int run(const char *cmd)
 		_cleanup_free_ char *writes = NULL;
 		size_t size = 0;
 		FILE *w = open_memstream(&writes, &size);
-		struct apply_opts o = { .dry_run = true, .load = p.load && !arg_no_load, .out = w };
+		struct access_opts acc = { .run = arg_run, .dev = arg_dev, .etc = arg_etc, .dry_run = true, .out = w };
+		struct apply_opts o = { .dry_run = true, .load = p.load && !arg_no_load, .out = w, .access = &acc };
+		struct sriov_opts so = { .dry_run = true, .out = w };
 
 		if (!w) {
 			log_error("out of memory");
 			ret = EXIT_USAGE;
 			goto out;
 		}
+		sriov_prepare(&s, &p, &so);
 		r = apply_plan(&s, &t, &plan, &o);
 		fclose(w);
 		if (r < 0)
@@ -210,7 +270,8 @@ out:
 int main(int argc, char *argv[])
 {
 	enum { ARG_SYSFS = 0x100, ARG_CMDLINE, ARG_NO_CMDLINE, ARG_JSON, ARG_NO_LOAD, ARG_LOG, ARG_GPUS, ARG_GROUP,
-	       ARG_DEVICE, ARG_NUMERIC, ARG_SOURCE, ARG_PROC, ARG_ETC, ARG_BOOT, ARG_MODULES, ARG_RUN };
+	       ARG_DEVICE, ARG_NUMERIC, ARG_SOURCE, ARG_PROC, ARG_ETC, ARG_BOOT, ARG_MODULES, ARG_RUN, ARG_DEV,
+	       ARG_MODULES_LIST, ARG_CONFIG_LINES };
 	static const struct option options[] = {
 		{ "config", required_argument, NULL, 'c' },
 		{ "sysfs", required_argument, NULL, ARG_SYSFS },
@@ -230,6 +291,9 @@ int main(int argc, char *argv[])
 		{ "boot", required_argument, NULL, ARG_BOOT },
 		{ "modules", required_argument, NULL, ARG_MODULES },
 		{ "run", required_argument, NULL, ARG_RUN },
+		{ "dev", required_argument, NULL, ARG_DEV },
+		{ "modules-list", no_argument, NULL, ARG_MODULES_LIST },
+		{ "config-lines", no_argument, NULL, ARG_CONFIG_LINES },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "quiet", no_argument, NULL, 'q' },
 		{ "help", no_argument, NULL, 'h' },
@@ -312,6 +376,15 @@ int main(int argc, char *argv[])
 			break;
 		case ARG_MODULES:
 			arg_modules = optarg;
+			break;
+		case ARG_DEV:
+			arg_dev = optarg;
+			break;
+		case ARG_MODULES_LIST:
+			arg_print_modules = true;
+			break;
+		case ARG_CONFIG_LINES:
+			arg_print_config = true;
 			break;
 		case ARG_RUN:
 			arg_run = optarg;

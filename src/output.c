@@ -4,6 +4,7 @@
 #include <string.h>
 #include <syslog.h>
 
+#include "macro.h"
 #include "output.h"
 
 void json_string(FILE *f, const char *s)
@@ -56,16 +57,25 @@ void plan_print(FILE *f, const struct pci_table *t, const struct plan *plan)
 		const struct plan_entry *e = &plan->v[i];
 		const struct pci_func *fn = &t->v[e->func];
 
-		fprintf(f, "%-4s  %s  %04x:%04x  %-26s  %s\n", e->action == PLAN_BIND ? "bind" : "skip",
+		fprintf(f, "%-4s  %s  %04x:%04x  %-26s  %s", e->action == PLAN_BIND ? "bind" : "skip",
 			pci_addr_fmt(&fn->addr, addr), fn->vendor, fn->device, pci_class_name(fn->class), e->reason);
+		/* the driver and the reset method when they are not the configuration's one driver */
+		if (e->action == PLAN_BIND && (!streq(e->driver.driver, p->driver) || p->auto_driver))
+			fprintf(f, "; -> %s (%s)", e->driver.driver, e->driver_why);
+		if (e->action == PLAN_BIND && e->reset != RESET_UNSET)
+			fprintf(f, "; reset_method %s", reset_method_str(e->reset));
+		fputc('\n', f);
 	}
 	if (plan->n_bind == 0) {
 		fprintf(f, "nothing to bind\n");
 		return;
 	}
-	fprintf(f, "%zu function%s to %s", plan->n_bind, plan->n_bind == 1 ? "" : "s", p->driver);
+	fprintf(f, "%zu function%s to %s", plan->n_bind, plan->n_bind == 1 ? "" : "s",
+		p->auto_driver ? "their drivers (driver = auto)" : p->driver);
 	if (p->options)
 		fprintf(f, ", module options: %s", p->options);
+	if (p->preload)
+		fprintf(f, ", preloaded: %s", p->preload);
 	fprintf(f, "%s\n", p->load ? "" : " (load = no: the driver is not loaded)");
 }
 
@@ -97,6 +107,17 @@ static void entries_json(FILE *f, const struct pci_table *t, const struct plan *
 			fputs("null", f);
 		fprintf(f, ", \"kind\": \"%s\", \"reason\": ", plan_kind_str(e->kind));
 		json_string(f, e->reason);
+		if (action == PLAN_BIND) {
+			fputs(", \"bind_driver\": ", f);
+			json_string(f, e->driver.driver);
+			fputs(", \"bind_driver_why\": ", f);
+			json_string(f, e->driver_why);
+			fputs(", \"reset_method\": ", f);
+			if (e->reset != RESET_UNSET)
+				json_string(f, reset_method_str(e->reset));
+			else
+				fputs("null", f);
+		}
 		fputc('}', f);
 		first = false;
 	}

@@ -97,7 +97,7 @@ static int set_name(const char **field, const char *name)
 	/* Copied (and looked at) before the old one is freed: name may be *field itself. */
 	if (!empty)
 		copy = strdup(name);
-	if (**field)
+	if (*field && **field)
 		free((char *)*field);
 	*field = copy ? copy : "";
 	/* copy is owned by *field now; cppcheck does not follow the store through the pointer. */
@@ -113,6 +113,11 @@ int pci_func_set_driver(struct pci_func *f, const char *name)
 int pci_func_set_override(struct pci_func *f, const char *name)
 {
 	return set_name(&f->override, name);
+}
+
+int pci_func_set_variant(struct pci_func *f, const char *name)
+{
+	return set_name(&f->variant, name);
 }
 
 int pci_func_read_driver(const struct sysfs *s, const struct pci_addr *a, char *buf, size_t size)
@@ -190,6 +195,11 @@ int pci_func_load_details(const struct sysfs *s, struct pci_func *f)
 		f->sriov_numvfs = (uint16_t)u;
 	else if (n != -ENOENT)
 		pci_func_set_bad(f, PCI_ATTR_SRIOV_NUMVFS, n < 0 ? (int)n : -EINVAL);
+
+	/* A virtual function names its physical function (vfs = PF selects by it). */
+	snprintf(path, sizeof(path), DEVICES "%s/physfn", addr);
+	r = sysfs_readlink_name(s, path, buf, sizeof(buf));
+	f->has_physfn = r == 0 && pci_addr_parse(buf, false, &f->physfn) == 0;
 
 	r = pci_func_read_driver(s, &f->addr, buf, sizeof(buf));
 	if (r < 0)
@@ -377,6 +387,73 @@ static void load_wanted(const struct sysfs *s, struct pci_table *t, const bool *
 			pci_func_load_details(s, &t->v[i]);
 }
 
+/* What only some callers need, for the detailed functions: subsystem IDs, reset methods. */
+static void load_extras(const struct sysfs *s, struct pci_table *t, const struct pci_scan *scan)
+{
+	for (size_t i = 0; i < t->n && (scan->subsystem || scan->reset_methods); i++) {
+		struct pci_func *f = &t->v[i];
+		char addr[PCI_ADDR_STRLEN], buf[128];
+		uint32_t v;
+
+		if (!f->detailed)
+			continue;
+		pci_addr_fmt(&f->addr, addr);
+		if (scan->subsystem) {
+			if (read_hex_attr(s, addr, "subsystem_vendor", 4, &v) == 0)
+				f->subvendor = (uint16_t)v;
+			if (read_hex_attr(s, addr, "subsystem_device", 4, &v) == 0)
+				f->subdevice = (uint16_t)v;
+		}
+		if (scan->reset_methods) {
+			char path[64];
+
+			snprintf(path, sizeof(path), DEVICES "%s/reset_method", addr);
+			if (sysfs_read(s, path, buf, sizeof(buf)) < 0)
+				continue;
+			/* "flr bus", in the order the kernel tries them */
+			for (char *w = strtok(buf, " "); w; w = strtok(NULL, " ")) {
+				enum reset_method m;
+
+				if (reset_method_parse(w, &m) == 0)
+					f->reset_methods |= (uint16_t)(1u << m);
+			}
+		}
+	}
+}
+
+/* The virtual functions of the physical functions vfs = names (their virtfnN links), and their slots. */
+static void want_vfs(const struct sysfs *s, struct pci_table *t, const struct entry_list *pfs, bool *want)
+{
+	for (size_t k = 0; pfs && k < pfs->n; k++) {
+		_cleanup_closedir_ DIR *d = NULL;
+		char path[64], addr[PCI_ADDR_STRLEN], buf[PATH_MAX];
+		struct dirent *de;
+
+		snprintf(path, sizeof(path), DEVICES "%s", pci_addr_fmt(&pfs->v[k].addr, addr));
+		d = sysfs_opendir(s, path);
+		while (d && (de = readdir(d))) {
+			struct pci_addr a;
+			struct pci_func *vf;
+
+			if (strncmp(de->d_name, "virtfn", 6) ||
+			    sysfs_readlinkat(s, dirfd(d), path, de->d_name, buf, sizeof(buf)) < 0)
+				continue;
+			/* "../0000:03:00.1" */
+			if (pci_addr_parse(strrchr(buf, '/') ? strrchr(buf, '/') + 1 : buf, false, &a) < 0 ||
+			    !(vf = pci_table_find(t, &a)))
+				continue;
+			want_slot(t, want, (size_t)(vf - t->v));
+		}
+		/* the PF itself: its identity, if the entry pins one */
+		{
+			struct pci_func *pf = pci_table_find(t, &pfs->v[k].addr);
+
+			if (pf)
+				want[pf - t->v] = true;
+		}
+	}
+}
+
 /*
  * A card with its own PCIe switch (Intel Arc, some Radeons) puts its HDMI
  * audio on another bus behind that switch: the selection needs the vendor
@@ -436,7 +513,7 @@ int pci_table_load(const struct sysfs *s, const struct pci_scan *scan, struct pc
 	while ((de = readdir(d))) {
 		struct pci_func f = {
 			.iommu_group = PCI_GROUP_NONE, .boot_vga = PCI_BOOT_VGA_NONE, .class = PCI_CLASS_UNKNOWN,
-			.driver = "", .override = "",
+			.driver = "", .override = "", .variant = "", .subvendor = 0xffff, .subdevice = 0xffff,
 		};
 		char target[PATH_MAX];
 		uint32_t cls;
@@ -489,11 +566,15 @@ int pci_table_load(const struct sysfs *s, const struct pci_scan *scan, struct pc
 	for (size_t i = 0; i < t->n; i++)
 		if (wanted(scan, &t->v[i]))
 			want_slot(t, want, i);
+	if (!scan->all)
+		want_vfs(s, t, scan->pfs, want);
 	load_wanted(s, t, want);
 	if (t->iommu)
 		find_unknown_groups(s, t);
-	if (scan->all)
+	if (scan->all) {
+		load_extras(s, t, scan);
 		return 0;
+	}
 	want_card_switches(s, t, want);
 	for (size_t i = 0; i < t->n; i++) {
 		int g = t->v[i].iommu_group;
@@ -506,6 +587,7 @@ int pci_table_load(const struct sysfs *s, const struct pci_scan *scan, struct pc
 		if (!seen)
 			load_group_members(s, t, g);
 	}
+	load_extras(s, t, scan);
 	return 0;
 fail:
 	pci_table_free(t);
@@ -517,6 +599,7 @@ void pci_table_free(struct pci_table *t)
 	for (size_t i = 0; i < t->n; i++) {
 		pci_func_set_driver(&t->v[i], "");
 		pci_func_set_override(&t->v[i], "");
+		pci_func_set_variant(&t->v[i], "");
 	}
 	free(t->v);
 	*t = (struct pci_table){ 0 };

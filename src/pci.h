@@ -38,6 +38,9 @@ struct pci_func {
 	uint16_t vendor, device;
 	int iommu_group;	/* or PCI_GROUP_NONE, PCI_GROUP_UNKNOWN */
 	uint16_t sriov_numvfs;	/* virtual functions enabled on this physical function */
+	uint16_t subvendor, subdevice;	/* when the scan asked for them (0xffff: not read) */
+	uint16_t reset_methods;	/* 1 << enum reset_method the function offers, when the scan asked */
+	struct pci_addr physfn;	/* the physical function of a virtual function, when has_physfn */
 	int8_t boot_vga;	/* 0, 1, PCI_BOOT_VGA_NONE or PCI_BOOT_VGA_UNKNOWN */
 	uint8_t bad_attr;	/* enum pci_attr: the first one a rule needs that could not be read */
 	uint8_t bad_errno;	/* and why (EINVAL: unexpected content) */
@@ -45,6 +48,7 @@ struct pci_func {
 	bool has_override : 1;	/* driver_override exists (kernel 3.16 and later) */
 	bool has_parent : 1;	/* parent is a PCI function (not a host bridge) */
 	bool parent_unknown : 1;	/* its place in the hierarchy could not be read */
+	bool has_physfn : 1;	/* an SR-IOV virtual function */
 	bool has_children : 1;	/* some function sits below it: a bridge whatever its class says */
 	/*
 	 * Owned strings, never NULL: "" when unbound or "(null)". Kept out of
@@ -53,6 +57,8 @@ struct pci_func {
 	 */
 	const char *driver;
 	const char *override;
+	/* a vfio variant driver for it (driver = auto), "" when none or not looked up */
+	const char *variant;
 };
 
 struct pci_table {
@@ -71,6 +77,9 @@ struct pci_table {
 struct pci_scan {
 	bool all;		/* every detail of every function (list, id matches) */
 	const struct entry_list *extra;	/* device entries */
+	const struct entry_list *pfs;	/* vfs = PF entries: their virtual functions are read too */
+	bool subsystem;		/* subsystem IDs (pinned entries) */
+	bool reset_methods;	/* the reset methods each function offers (list) */
 };
 
 static inline bool pci_class_is_display(uint32_t c)
@@ -118,6 +127,7 @@ int pci_func_load_details(const struct sysfs *s, struct pci_func *f);
 /* Replaces f->driver or f->override with a copy of name; -ENOMEM leaves "". */
 int pci_func_set_driver(struct pci_func *f, const char *name);
 int pci_func_set_override(struct pci_func *f, const char *name);
+int pci_func_set_variant(struct pci_func *f, const char *name);
 /* Re-reads the driver link, after a bind. */
 int pci_func_read_driver(const struct sysfs *s, const struct pci_addr *a, char *buf, size_t size);
 void pci_table_free(struct pci_table *t);

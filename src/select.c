@@ -38,6 +38,7 @@ struct sel {
 	char (*reason)[160];
 	size_t *leader;		/* the GPU whose card a function belongs to, or SIZE_MAX */
 	size_t *host;		/* the boot VGA (or a GPU that may be it) whose card a function is, or SIZE_MAX */
+	const struct policy_entry **entry;	/* the device entry that selected it, or NULL */
 	struct plan *plan;
 	bool have_boot_vga;	/* some function reads boot_vga = 1 */
 	size_t boot_vga_unknown;	/* the first display function whose boot_vga could not be read, or SIZE_MAX */
@@ -81,6 +82,7 @@ static const char *const kind_names[PLAN_KIND_COUNT] = {
 	[PLAN_KIND_UNREADABLE] = "unreadable",
 	[PLAN_KIND_BRIDGE] = "bridge",
 	[PLAN_KIND_SRIOV_PF] = "sriov-pf",
+	[PLAN_KIND_NOT_PINNED] = "not-pinned",
 };
 
 /* How a refused function is named where it blocks another: "IOMMU group 1 also holds X (...)". */
@@ -98,6 +100,7 @@ static const char *const kind_phrases[PLAN_KIND_COUNT] = {
 	[PLAN_KIND_UNREADABLE] = "unreadable",
 	[PLAN_KIND_BRIDGE] = "a bridge",
 	[PLAN_KIND_SRIOV_PF] = "SR-IOV enabled",
+	[PLAN_KIND_NOT_PINNED] = "not the pinned device",
 };
 
 const char *plan_kind_str(enum plan_kind k)
@@ -262,6 +265,27 @@ static void find_host_cards(struct sel *s)
 	}
 }
 
+/*
+ * A pinned entry's identity against the function at its address: NULL when
+ * they agree, else why not ("is 144d:a808 (...), the entry expects 10de:1b81").
+ */
+static const char *pin_mismatch(const struct policy_entry *e, const struct pci_func *f, char *buf, size_t size)
+{
+	/* (a vendor that could not be read: the function is refused as unreadable) */
+	if (!e->pinned || f->vendor == 0xffff)
+		return NULL;
+	if (f->vendor == e->pin.vendor && f->device == e->pin.device &&
+	    (!e->pinned_subsystem || (f->subvendor == e->pin_subsystem.vendor && f->subdevice == e->pin_subsystem.device)))
+		return NULL;
+	if (f->vendor != e->pin.vendor || f->device != e->pin.device)
+		snprintf(buf, size, "is %04x:%04x (%s), the entry expects %04x:%04x", f->vendor, f->device,
+			 pci_class_name(f->class), e->pin.vendor, e->pin.device);
+	else
+		snprintf(buf, size, "has subsystem %04x:%04x, the entry expects %04x:%04x", f->subvendor, f->subdevice,
+			 e->pin_subsystem.vendor, e->pin_subsystem.device);
+	return buf;
+}
+
 static void select_primary(struct sel *s)
 {
 	const struct policy *p = s->p;
@@ -271,10 +295,25 @@ static void select_primary(struct sel *s)
 	for (size_t i = 0; i < t->n; i++) {
 		const struct pci_func *f = &t->v[i];
 		const struct policy_entry *id = match_id(&p->ids, f);
+		const struct policy_entry *dev = find_addr(&p->devices, &f->addr), *pf;
 		bool display = pci_class_is_display(f->class);
+		char why[128];
 
-		if (in_addr_list(&p->devices, &f->addr)) {
+		if (dev && pin_mismatch(dev, f, why, sizeof(why))) {
+			mark(s, i, S_SKIP, PLAN_KIND_NOT_PINNED, "%s %s: the address moved? nothing bound",
+			     pci_addr_fmt(&f->addr, addr), why);
+		} else if (dev) {
 			mark(s, i, S_BIND, PLAN_KIND_SELECTED, "device entry");
+			s->entry[i] = dev;
+		} else if (f->has_physfn && (pf = find_addr(&p->vfs, &f->physfn))) {
+			const struct pci_func *pff = pci_table_find(t, &f->physfn);
+
+			if (pff && pin_mismatch(pf, pff, why, sizeof(why)))
+				mark(s, i, S_SKIP, PLAN_KIND_NOT_PINNED, "its physical function %s %s: the address moved? nothing bound",
+				     pci_addr_fmt(&pff->addr, addr), why);
+			else
+				mark(s, i, S_BIND, PLAN_KIND_SELECTED, "virtual function of %s (vfs)",
+				     pci_addr_fmt(&f->physfn, addr));
 		} else if (!id && (p->mode != POLICY_BOOT_VGA || !display)) {
 			continue;
 		} else if (f->boot_vga == 1) {
@@ -340,6 +379,7 @@ static bool select_companions(struct sel *s)
 			}
 			mark(s, j, S_BIND, PLAN_KIND_SELECTED, "companion of %s", addr);
 			s->leader[j] = i;
+			s->entry[j] = s->entry[i];
 			changed = true;
 		}
 	}
@@ -390,12 +430,45 @@ static int bridge_entry(struct sel *s, size_t i)
 		    child ? pci_addr_fmt(&child->addr, hint) : "", child ? "?" : "");
 }
 
+/*
+ * The driver of each selected function: its device entry's driver= (the
+ * entry that named it or its GPU), else the policy's; "auto" takes the vfio
+ * variant driver the table found for it (vfio_pci aliases in
+ * modules.alias), else vfio-pci.
+ */
+static void choose_driver(const struct sel *s, size_t i, struct driver_name *d, const char **why)
+{
+	const struct policy_entry *e = s->entry[i];
+	const struct pci_func *f = &s->t->v[i];
+	bool automatic;
+
+	if (e && e->driver.driver[0]) {
+		*d = e->driver;
+		*why = "driver= of its device entry";
+	} else {
+		snprintf(d->driver, sizeof(d->driver), "%s", s->p->driver);
+		snprintf(d->module, sizeof(d->module), "%s", s->p->module);
+		d->automatic = s->p->auto_driver;
+		*why = "driver =";
+	}
+	automatic = d->automatic;
+	if (!automatic)
+		return;
+	if (f->variant[0]) {
+		snprintf(d->driver, sizeof(d->driver), "%s", f->variant);
+		snprintf(d->module, sizeof(d->module), "%s", f->variant);
+		*why = "driver = auto: the vfio variant driver for its modalias";
+	} else {
+		*why = "driver = auto: no vfio variant driver for it, so vfio-pci";
+	}
+}
+
 /* Rule 4: what cannot work is refused before groups and cards are weighed. */
 static int refuse_unusable(struct sel *s)
 {
 	const struct pci_table *t = s->t;
 	const struct policy *p = s->p;
-	bool iommu = t->iommu, needs = policy_needs_iommu(p);
+	bool iommu = t->iommu, needs;
 	const struct pci_func *sw;
 	char addr[PCI_ADDR_STRLEN];
 	int r;
@@ -404,8 +477,13 @@ static int refuse_unusable(struct sel *s)
 		const struct pci_func *f = &t->v[i];
 		enum pci_attr bad = (enum pci_attr)f->bad_attr;
 
+		struct driver_name d;
+		const char *why;
+
 		if (s->state[i] != S_BIND)
 			continue;
+		choose_driver(s, i, &d, &why);
+		needs = driver_needs_iommu(p, d.driver);
 		/* Group attributes mean nothing on a machine without groups. */
 		if ((bad == PCI_ATTR_IOMMU_GROUP || bad == PCI_ATTR_GROUP_DEVICES) && !iommu)
 			bad = PCI_ATTR_NONE;
@@ -435,7 +513,7 @@ static int refuse_unusable(struct sel *s)
 		} else if (needs && !iommu) {
 			mark(s, i, S_SKIP, PLAN_KIND_NO_IOMMU, "no IOMMU");
 		} else if (needs && f->iommu_group == PCI_GROUP_NONE) {
-			mark(s, i, S_SKIP, PLAN_KIND_NO_GROUP, "no IOMMU group: %s would refuse it", p->driver);
+			mark(s, i, S_SKIP, PLAN_KIND_NO_GROUP, "no IOMMU group: %s would refuse it", d.driver);
 		}
 	}
 	return 0;
@@ -570,9 +648,17 @@ static bool bind_groups(struct sel *s)
 void plan_scan_needs(const struct policy *p, struct pci_scan *ret)
 {
 	/* id matches can be anywhere; group = bind takes functions outside the GPUs' slots */
+	bool sub = false;
+
+	for (size_t i = 0; i < p->devices.n; i++)
+		sub |= p->devices.v[i].pinned_subsystem;
+	for (size_t i = 0; i < p->vfs.n; i++)
+		sub |= p->vfs.v[i].pinned_subsystem;
 	*ret = (struct pci_scan){
 		.all = p->ids.n > 0 || p->group == GROUP_BIND,
 		.extra = &p->devices,
+		.pfs = &p->vfs,
+		.subsystem = sub,
 	};
 }
 
@@ -588,11 +674,30 @@ static int entry_notes(struct sel *s)
 
 		pci_addr_fmt(&p->devices.v[i].addr, addr);
 		origin_fmt(&p->devices.v[i].origin, where, sizeof(where));
+		char why[128];
+
 		if (!f)
 			r = note(s->plan, LOG_WARNING, "device entry %s (%s): no such PCI function", addr, where);
+		else if (pin_mismatch(&p->devices.v[i], f, why, sizeof(why)))
+			r = note(s->plan, LOG_WARNING, "device entry %s (%s): %s %s: the address moved? nothing bound there", addr,
+				 where, addr, why);
 		else if (f->boot_vga == 1 && !in_addr_list(&p->excludes, &f->addr))
 			r = note(s->plan, LOG_WARNING,
 				 "device entry %s (%s) is the boot VGA: the host console goes dark when it is bound", addr, where);
+	}
+	for (size_t i = 0; r == 0 && i < p->vfs.n; i++) {
+		const struct pci_func *pf = pci_table_find(t, &p->vfs.v[i].addr);
+		bool any = false;
+
+		pci_addr_fmt(&p->vfs.v[i].addr, addr);
+		origin_fmt(&p->vfs.v[i].origin, where, sizeof(where));
+		for (size_t j = 0; j < t->n && !any; j++)
+			any = t->v[j].has_physfn && pci_addr_eq(&t->v[j].physfn, &p->vfs.v[i].addr);
+		if (!pf)
+			r = note(s->plan, LOG_WARNING, "vfs = %s (%s): no such PCI function", addr, where);
+		else if (!any)
+			r = note(s->plan, LOG_NOTICE, "vfs = %s (%s): it has no virtual functions now; they are taken when they appear (vfio-binder monitor, or [sriov])",
+				 addr, where);
 	}
 	for (size_t i = 0; r == 0 && i < p->ids.n; i++) {
 		bool found = false;
@@ -664,6 +769,7 @@ int plan_build(const struct pci_table *t, const struct policy *p, struct plan *r
 	_cleanup_free_ enum plan_kind *kind = NULL;
 	_cleanup_free_ char (*reason)[160] = NULL;
 	_cleanup_free_ size_t *leader = NULL, *host = NULL;
+	_cleanup_free_ const struct policy_entry **entry = NULL;
 	struct plan plan = { .policy = p, .no_boot_vga_note = -1 };
 	struct sel s;
 	int r;
@@ -683,11 +789,12 @@ int plan_build(const struct pci_table *t, const struct policy *p, struct plan *r
 	reason = calloc(t->n + 1, sizeof(*reason));
 	leader = reallocarray(NULL, t->n + 1, sizeof(*leader));
 	host = reallocarray(NULL, t->n + 1, sizeof(*host));
-	if (!state || !kind || !reason || !leader || !host)
+	entry = calloc(t->n + 1, sizeof(*entry));
+	if (!state || !kind || !reason || !leader || !host || !entry)
 		return -ENOMEM;
 	for (size_t i = 0; i <= t->n; i++)
 		leader[i] = host[i] = SIZE_MAX;
-	s = (struct sel){ t, p, state, kind, reason, leader, host, &plan, .boot_vga_unknown = SIZE_MAX };
+	s = (struct sel){ t, p, state, kind, reason, leader, host, entry, &plan, .boot_vga_unknown = SIZE_MAX };
 
 	for (size_t i = 0; i < t->n; i++) {
 		s.have_boot_vga |= t->v[i].boot_vga == 1;
@@ -744,7 +851,10 @@ int plan_build(const struct pci_table *t, const struct policy *p, struct plan *r
 			.action = state[i] == S_BIND ? PLAN_BIND : PLAN_SKIP,
 			.kind = kind[i],
 			.leader = leader[i],
+			/* reset_method= is the named function's own */
+			.reset = entry[i] && pci_addr_eq(&entry[i]->addr, &t->v[i].addr) ? entry[i]->reset : RESET_UNSET,
 		};
+		choose_driver(&s, i, &v[plan.n].driver, &v[plan.n].driver_why);
 		memcpy(v[plan.n].reason, reason[i], sizeof(v->reason));
 		plan.n_bind += state[i] == S_BIND;
 		plan.n++;
@@ -757,6 +867,41 @@ int plan_build(const struct pci_table *t, const struct policy *p, struct plan *r
 fail:
 	plan_free(&plan);
 	return r < 0 ? r : -ENOMEM;
+}
+
+char *plan_modules(const struct plan *plan)
+{
+	char *out = NULL;
+	size_t size = 0;
+	FILE *f = open_memstream(&out, &size);
+	const char *sep = "";
+
+	if (!f)
+		return NULL;
+	if (plan->policy->preload) {
+		fputs(plan->policy->preload, f);
+		sep = " ";
+	}
+	/* The configured driver whatever the plan: the command line alone may select devices at boot. */
+	fprintf(f, "%s%s", sep, plan->policy->module);
+	for (size_t i = 0; i < plan->n; i++) {
+		const char *m = plan->v[i].driver.module;
+		bool seen = streq(m, plan->policy->module);
+
+		if (plan->v[i].action != PLAN_BIND)
+			continue;
+		for (size_t j = 0; j < i && !seen; j++)
+			seen = plan->v[j].action == PLAN_BIND && streq(plan->v[j].driver.module, m);
+		if (seen)
+			continue;
+		fprintf(f, " %s", m);
+	}
+	fclose(f);
+	if (out && !*out) {
+		free(out);
+		return NULL;
+	}
+	return out;
 }
 
 static int cmp_entry(const void *key, const void *elem)

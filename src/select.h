@@ -30,6 +30,7 @@ enum plan_kind {
 	PLAN_KIND_UNREADABLE,	/* an attribute a rule rests on could not be read */
 	PLAN_KIND_BRIDGE,	/* a PCI bridge: never bound */
 	PLAN_KIND_SRIOV_PF,	/* a physical function with virtual functions enabled */
+	PLAN_KIND_NOT_PINNED,	/* a device entry pinned to another identity: the address moved */
 	PLAN_KIND_COUNT
 };
 
@@ -39,6 +40,10 @@ struct plan_entry {
 	enum plan_kind kind;
 	size_t leader;		/* the GPU whose card it belongs to (itself for a GPU), or SIZE_MAX */
 	char reason[160];
+	/* bind: the driver it goes to, and why that one */
+	struct driver_name driver;
+	const char *driver_why;	/* static text */
+	enum reset_method reset;	/* written to reset_method first; RESET_UNSET: left alone */
 };
 
 struct plan_note {
@@ -82,6 +87,8 @@ void plan_scan_needs(const struct policy *p, struct pci_scan *ret);
 const struct plan_entry *plan_find(const struct plan *plan, size_t func);
 /* The group record of g, or NULL when the plan does not touch it. */
 const struct plan_group *plan_find_group(const struct plan *plan, int g);
+/* The modules a bind of this plan loads, the preload ones first: "a b", malloc'd, or NULL when none. */
+char *plan_modules(const struct plan *plan);
 /* "selected", "boot-vga"...: the stable key in the JSON output. */
 const char *plan_kind_str(enum plan_kind k);
 /* A display function of a BMC (remote console), by vendor:device. */

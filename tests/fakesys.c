@@ -220,6 +220,29 @@ static int directive(const char *dir, const char *cmd, const char *addr, const c
 		snprintf(target, sizeof(target), "%s\n", value);
 		return put(dir, rel, target);
 	}
+	/* @physfn VF PF: VF is a virtual function of PF (its physfn link, and PF's virtfnN) */
+	if (!strcmp(cmd, "@physfn")) {
+		char pfpath[1024], up2[256], vfn[32];
+		int k = 0;
+		struct stat st;
+
+		r = devpath_of(dir, arg, pfpath, sizeof(pfpath));
+		if (r < 0)
+			return r;
+		snprintf(target, sizeof(target), "%s%s", up, pfpath);
+		snprintf(rel, sizeof(rel), "%s/physfn", devpath);
+		r = link_to(dir, target, rel);
+		if (r < 0)
+			return r;
+		do {
+			snprintf(vfn, sizeof(vfn), "virtfn%d", k++);
+			snprintf(rel, sizeof(rel), "%s/%s/%s", dir, pfpath, vfn);
+		} while (lstat(rel, &st) == 0);
+		up_to_root(pfpath, up2, sizeof(up2));
+		snprintf(target, sizeof(target), "%s%s", up2, devpath);
+		snprintf(rel, sizeof(rel), "%s/%s", pfpath, vfn);
+		return link_to(dir, target, rel);
+	}
 	/* @rm ADDR NAME: an attribute or link the kernel would not show */
 	if (!strcmp(cmd, "@rm")) {
 		snprintf(rel, sizeof(rel), "%s/%s/%s", dir, devpath, arg);
@@ -469,7 +492,8 @@ int fakesys_table(const char *text, struct pci_table *t)
 	for (line = strtok_r(copy, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
 		char a[64], b[64], c[64], d[64];
 		struct pci_func f = {
-			.detailed = true, .has_override = true, .driver = "", .override = "",
+			.detailed = true, .has_override = true, .driver = "", .override = "", .variant = "",
+			.subvendor = 0xffff, .subdevice = 0xffff,
 		};
 		struct fline fl;
 		unsigned v, dv, cls;
@@ -489,6 +513,12 @@ int fakesys_table(const char *text, struct pci_table *t)
 				pci_func_set_driver(fn, c);
 			else if (!strcmp(a, "@attr") && !strcmp(c, "sriov_numvfs"))
 				fn->sriov_numvfs = (uint16_t)atoi(d);
+			else if (!strcmp(a, "@physfn"))
+				fn->has_physfn = pci_addr_parse(c, false, &fn->physfn) == 0;
+			else if (!strcmp(a, "@variant"))
+				pci_func_set_variant(fn, c);
+			else if (!strcmp(a, "@attr") && !strcmp(c, "subsystem"))
+				sscanf(d, "%4hx:%4hx", &fn->subvendor, &fn->subdevice);
 			/* @unreadable ADDR ATTR-NUMBER ERRNO: as if the read failed */
 			else if (!strcmp(a, "@unreadable"))
 				pci_func_set_bad(fn, (enum pci_attr)atoi(c), atoi(d));

@@ -14,6 +14,9 @@
  *   @no-override ADDR      no driver_override file (kernel before 3.16)
  *   @attr ADDR NAME VALUE  the attribute NAME holds VALUE
  *   @rm ADDR NAME          no attribute (or link) NAME
+ *   @physfn VF PF          VF is a virtual function of PF (physfn and virtfnN links)
+ * In-memory tables (fakesys_table) also take @variant ADDR MODULE (driver =
+ * auto found that variant driver) and @attr ADDR subsystem VVVV:DDDD.
  * Every test builds its own copy, because bind writes into it.
  */
 

@@ -4,7 +4,8 @@
 # binder makes with a write flag (sysfs.c calls openat2 through syscall(),
 # which an LD_PRELOAD shim would not see). The set of files opened for
 # writing must be exactly the planned driver_override files, drivers_probe,
-# and driver/unbind when unbind = yes; links that lead out of the sysfs root
+# driver/unbind when unbind = yes, reset_method when a device line sets it,
+# and sriov_drivers_autoprobe and sriov_numvfs of a vfs = or [sriov] PF; links that lead out of the sysfs root
 # are never followed for a write; and a device that vanishes, a group that
 # cannot be listed, or attributes that read as garbage give messages, never
 # a crash. strace's fault injection makes "vanishes between plan and write"
@@ -77,6 +78,23 @@ check "the trace saw the override writes (the recorder works)" grep -qE "^[0-9]+
 # Which $sc call writes the first override, and which lists group 1: the fault cases below hit them.
 first_write=$(grep -E "^[0-9]+ +$sc\\(" "$TMP/trace" | grep -nE 'driver_override", (\{flags=)?O_WRONLY' | head -n1 | cut -d: -f1)
 group_list=$(grep -E "^[0-9]+ +$sc\\(" "$TMP/trace" | grep -n '"kernel/iommu_groups/1/devices"' | head -n1 | cut -d: -f1)
+
+# 1b. reset_method= and [sriov] with vfs =: reset_method before the override,
+#     and the PF's sriov_drivers_autoprobe and sriov_numvfs; nothing else.
+tree=$(fake_tree "$TOPO" "@attr 0000:00:1f.6 sriov_totalvfs 4
+@attr 0000:00:1f.6 sriov_numvfs 0
+@attr 0000:00:1f.6 sriov_drivers_autoprobe 1
+@driver 0000:00:1f.6 e1000e")
+printf '[devices]\ndevice = 01:00.0 reset_method=bus\nvfs = 00:1f.6\n[sriov]\n00:1f.6 = 2\n' > "$TMP/sriov.conf"
+traced -- --sysfs "$tree" -c "$TMP/sriov.conf" --no-cmdline bind
+check "bind with reset_method and [sriov] exits 0" [ $? -eq 0 ]
+expect_set "reset_method and [sriov] add exactly their attributes" "$(attempted)" \
+	"$tree/bus/pci/devices/0000:00:1f.6/sriov_drivers_autoprobe" \
+	"$tree/bus/pci/devices/0000:00:1f.6/sriov_numvfs" \
+	"$tree/bus/pci/devices/0000:01:00.0/reset_method" \
+	"$tree/bus/pci/devices/0000:01:00.0/driver_override" \
+	"$tree/bus/pci/devices/0000:01:00.1/driver_override" \
+	"$tree/bus/pci/drivers_probe"
 
 # 2. unbind = yes takes the audio function from its driver: driver/unbind too.
 tree=$(fake_tree "$TOPO" "@driver 0000:01:00.1 snd_hda_intel")
