@@ -37,6 +37,7 @@ run_build() {
 	rm -f "$tmp/etc/vfio.conf"
 	[[ $have_conf == yes ]] && echo '[binder]' >"$tmp/etc/vfio.conf"
 	sed -e "s|$conf|$tmp/etc/vfio.conf|g" -e "s|local unit=$unitpath\$|local unit=${UNIT:-$BUILDDIR/systemd/vfio-binder.service}|" \
+		-e "s|^\( *mapfile -t mods < <(\)[^ ]*/vfio-binder |\1${PLANNER:-/nonexistent/vfio-binder} |" \
 		"$install_file" >"$tmp/install"
 	(
 		# shellcheck disable=SC2034 # read by the sourced build()
@@ -85,6 +86,21 @@ check "no systemd unit in a busybox image" lacks "add_systemd_unit"
 check "stderr is empty" test ! -s "$tmp/stderr"
 check "help() says what it does" grep -q 'vfio-pci' "$tmp/help"
 check "help() mentions the kill switch" grep -q 'vfio_binder=off' "$tmp/help"
+
+# The modules come from the plan (preload, the driver, driver= and variants);
+# without an answer from the binder, vfio-pci.
+cat >"$tmp/planner" <<'PLANNER'
+#!/bin/sh
+[ "$*" = "plan --modules-list --log=stderr" ] || exit 2
+printf 'vendor-reset\nvfio-pci\nmlx5_vfio_pci\n'
+PLANNER
+chmod +x "$tmp/planner"
+PLANNER=$tmp/planner run_build yes base udev vfio-binder
+check "adds every module the plan names" \
+	bash -c 'grep -qx "add_module vendor-reset" "$1" && grep -qx "add_module vfio-pci" "$1" && grep -qx "add_module mlx5_vfio_pci" "$1"' _ "$tmp/calls"
+printf '#!/bin/sh\nexit 2\n' >"$tmp/planner"
+PLANNER=$tmp/planner run_build yes base udev vfio-binder
+check "a binder that cannot plan: vfio-pci still" has "add_module vfio-pci"
 
 # busybox image without a configuration (command-line parameters only)
 run_build no base udev vfio-binder
