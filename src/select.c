@@ -808,8 +808,14 @@ int plan_build(const struct pci_table *t, const struct policy *p, struct plan *r
 
 	select_primary(&s);
 	/* A GPU that group = bind takes brings its card, which may bring another group: until nothing changes. */
-	while (select_companions(&s) | (p->group == GROUP_BIND && t->iommu && bind_groups(&s)))
-		;
+	for (;;) {
+		bool more = select_companions(&s);
+
+		if (p->group == GROUP_BIND && t->iommu)
+			more |= bind_groups(&s);
+		if (!more)
+			break;
+	}
 	r = refuse_unusable(&s);
 	if (r < 0)
 		goto fail;

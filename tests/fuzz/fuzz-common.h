@@ -42,21 +42,21 @@ static inline FILE *fuzz_null(void)
  */
 static const struct pci_func fuzz_funcs[] = {
 	{ .addr = { 0, 0x00, 0x01, 1 }, .class = 0x060400, .vendor = 0x1022, .device = 0x1483, .boot_vga = -1,
-	  .detailed = true, .has_override = true, .iommu_group = 14, .driver = "", .override = "" },
+	  .detailed = true, .has_override = true, .iommu_group = 14, .driver = "", .override = "", .variant = "" },
 	{ .addr = { 0, 0x06, 0x00, 0 }, .class = 0x020000, .vendor = 0x8086, .device = 0x1539, .boot_vga = -1,
-	  .detailed = true, .has_override = true, .iommu_group = -1, .driver = "igb", .override = "" },
+	  .detailed = true, .has_override = true, .iommu_group = -1, .driver = "igb", .override = "", .variant = "" },
 	{ .addr = { 0, 0x2d, 0x00, 0 }, .class = 0x030000, .vendor = 0x10de, .device = 0x1e87, .boot_vga = 0,
-	  .detailed = true, .has_override = true, .iommu_group = 14, .driver = "", .override = "" },
+	  .detailed = true, .has_override = true, .iommu_group = 14, .driver = "", .override = "", .variant = "" },
 	{ .addr = { 0, 0x2d, 0x00, 1 }, .class = 0x040300, .vendor = 0x10de, .device = 0x10f8, .boot_vga = -1,
-	  .detailed = true, .has_override = true, .iommu_group = 14, .driver = "", .override = "" },
+	  .detailed = true, .has_override = true, .iommu_group = 14, .driver = "", .override = "", .variant = "" },
 	{ .addr = { 0, 0x2d, 0x00, 2 }, .class = 0x0c0330, .vendor = 0x10de, .device = 0x1ad8, .boot_vga = -1,
-	  .detailed = true, .has_override = true, .iommu_group = 14, .driver = "", .override = "" },
+	  .detailed = true, .has_override = true, .iommu_group = 14, .driver = "", .override = "", .variant = "" },
 	{ .addr = { 0, 0x2d, 0x00, 3 }, .class = 0x0c8000, .vendor = 0x10de, .device = 0x1ad9, .boot_vga = -1,
-	  .detailed = true, .has_override = true, .iommu_group = 14, .driver = "", .override = "" },
+	  .detailed = true, .has_override = true, .iommu_group = 14, .driver = "", .override = "", .variant = "" },
 	{ .addr = { 0, 0x2e, 0x00, 0 }, .class = 0x030000, .vendor = 0x1002, .device = 0x73ff, .boot_vga = 1,
-	  .detailed = true, .has_override = true, .iommu_group = 15, .driver = "amdgpu", .override = "" },
+	  .detailed = true, .has_override = true, .iommu_group = 15, .driver = "amdgpu", .override = "", .variant = "" },
 	{ .addr = { 0, 0x2e, 0x00, 1 }, .class = 0x040300, .vendor = 0x1002, .device = 0xab28, .boot_vga = -1,
-	  .detailed = true, .has_override = true, .iommu_group = 15, .driver = "", .override = "" },
+	  .detailed = true, .has_override = true, .iommu_group = 15, .driver = "", .override = "", .variant = "" },
 };
 
 /* Selection and both outputs over the in-memory machine, with and without an IOMMU. */

@@ -24,11 +24,12 @@ harnesses=${*:-$ALL}
 [ -f "$BUILDDIR/config.h" ] || { echo "run.sh: no $BUILDDIR/config.h: run configure first" >&2; exit 2; }
 command -v "$FUZZ_CC" >/dev/null || { echo "run.sh: $FUZZ_CC not found: apt-get install clang libclang-rt-14-dev" >&2; exit 2; }
 
-# The binder's code without main.c and modload.c: the harnesses stand in for them.
-SOURCES="log pciaddr policy conf cmdline sysfs pci select output apply"
+# The binder's code without main.c and modload.c: the harnesses stand in for them
+# (variant.c's libkmod is linked, though no harness sets driver = auto).
+SOURCES="log pciaddr policy conf cmdline sysfs pci select output apply variant sriov access record"
 
-read -r -a inih_cflags <<< "$(pkg-config --cflags inih)"
-read -r -a inih_libs <<< "$(pkg-config --libs inih)"
+read -r -a inih_cflags <<< "$(pkg-config --cflags inih libkmod)"
+read -r -a inih_libs <<< "$(pkg-config --libs inih libkmod)"
 cflags=(-g -O1 -fno-omit-frame-pointer "-fsanitize=address,undefined" -fno-sanitize-recover=all -include "$BUILDDIR/config.h" -I"$TOPDIR/src" -I"$TOPDIR/tests/fuzz"
 	-DSYSCONFDIR='"/etc"' -Wall -Wextra -Wno-unused-parameter "${inih_cflags[@]}")
 
