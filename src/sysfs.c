@@ -131,6 +131,9 @@ static int resolve_beneath(int root_fd, const char *rel, bool follow_last, char 
 	return 0;
 }
 
+/* openat2() attempts before a path that keeps racing with mounts is walked in userspace */
+#define OPENAT2_TRIES 8
+
 int sysfs_openat(const struct sysfs *s, const char *rel, int flags)
 {
 	static bool no_openat2;
@@ -143,14 +146,24 @@ int sysfs_openat(const struct sysfs *s, const char *rel, int flags)
 			.flags = (unsigned)flags,
 			.resolve = RESOLVE_BENEATH | RESOLVE_NO_MAGICLINKS,
 		};
+		int tries = 0;
 
-		fd = (int)syscall(SYS_openat2, s->root_fd, rel, &how, sizeof(how));
+		/*
+		 * EAGAIN: a mount or rename anywhere on the system raced with a
+		 * ".." of the walk (every bus/pci/devices link has three), and the
+		 * kernel could not prove the result stays beneath the root. Try
+		 * again; if the races go on, this one path takes the walk below.
+		 */
+		do
+			fd = (int)syscall(SYS_openat2, s->root_fd, rel, &how, sizeof(how));
+		while (fd < 0 && errno == EAGAIN && ++tries < OPENAT2_TRIES);
 		if (fd >= 0)
 			return fd;
 		/* Kernels before 5.6, or a seccomp filter that does not know the call */
-		if (errno != ENOSYS && errno != EPERM)
+		if (errno == ENOSYS || errno == EPERM)
+			no_openat2 = true;
+		else if (errno != EAGAIN)
 			return -errno;
-		no_openat2 = true;
 	}
 #endif
 	{
