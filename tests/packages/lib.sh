@@ -50,6 +50,15 @@ expect_paths() {
 	done
 }
 
+# expect_lines WHAT LIST LINE...: every LINE is a line of LIST.
+expect_lines() {
+	local what=$1 list=$2 l
+	shift 2
+	for l in "$@"; do
+		check "$what has '$l'" in_list "$list" "$l"
+	done
+}
+
 # no_match LIST REGEX: no line of LIST matches REGEX (the ones that do are shown).
 no_match() { ! grep -E -- "$2" "$1"; }
 
@@ -62,10 +71,11 @@ expect_none() {
 	done
 }
 
-# suite_passed LOG: the automake test summary in LOG counts tests, no
-# failure and no error (skips are shown by the callers).
+# suite_passed LOG [noskip]: the automake test summary in LOG counts tests,
+# no failure and no error, and with noskip no skip either.
 suite_passed() {
-	grep -q '^# TOTAL: [1-9]' "$1" && grep -qx '# FAIL:  0' "$1" && grep -qx '# ERROR: 0' "$1"
+	grep -q '^# TOTAL: [1-9]' "$1" && grep -qx '# FAIL:  0' "$1" && grep -qx '# ERROR: 0' "$1" &&
+		{ [[ ${2:-} != noskip ]] || grep -qx '# SKIP:  0' "$1"; }
 }
 
 # as_user COMMAND...: COMMAND as nobody (makepkg refuses root), with HOME in

@@ -36,7 +36,8 @@ macros=(
 	--define 'systemd_preun() if [ $1 -eq 0 ] && [ -x /usr/bin/systemctl ]; then /usr/bin/systemctl --no-reload disable --now %{?*} || :; fi'
 	--define 'systemd_postun() if [ $1 -ge 1 ] && [ -x /usr/bin/systemctl ]; then /usr/bin/systemctl daemon-reload || :; fi'
 )
-if timed "rpmbuild -bb --nodeps (with %check)" "$WORK/rpmbuild.log" env -u VFIO_BINDER_REQUIRE_ALL \
+# As root, like .ci/run: VFIO_BINDER_REQUIRE_ALL holds in %check too.
+if timed "rpmbuild -bb --nodeps (with %check)" "$WORK/rpmbuild.log" \
 	rpmbuild -bb --nodeps "${macros[@]}" "$top/SPECS/vfio-binder.spec"; then
 	pass "rpmbuild -bb --nodeps built the package, %check included"
 else
@@ -46,8 +47,8 @@ else
 	exit
 fi
 grep -E '^# (TOTAL|PASS|SKIP|FAIL|ERROR):' "$WORK/rpmbuild.log" | sed 's/^/# %check: /'
-check "%check: make check ran and failed nothing" \
-	suite_passed "$WORK/rpmbuild.log"
+check "%check: make check ran, skipped nothing and failed nothing" \
+	suite_passed "$WORK/rpmbuild.log" noskip
 
 rpmfile=$(find "$top/RPMS" -name "vfio-binder-$VERSION-1*.rpm" ! -name '*debug*' | head -n1)
 check "package file ${rpmfile##*/}" test -n "$rpmfile" || { finish; exit; }
