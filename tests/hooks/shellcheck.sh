@@ -33,6 +33,12 @@ for f in "$t"/tests/hooks/*.sh "$t"/tests/boot/*.sh "$t"/tests/boot/dracut/*/*.s
 	"$t"/.ci/steps.d/*.sh "$t"/tests/*.sh; do
 	[[ -e $f ]] && dialect[$f]='bash'
 done
+# The distribution packages' scripts and their tests: bash, except the
+# autopkgtest (sh). The PKGBUILD is bash that makepkg sources.
+for f in "$t"/tests/packages/*.sh "$t"/contrib/arch/PKGBUILD; do
+	[[ -e $f ]] && dialect[$f]='bash'
+done
+[[ -e $t/debian/tests/plan ]] && dialect[$t/debian/tests/plan]='sh'
 for f in "$t"/tests/boot/initramfs/hooks/* "$t"/tests/boot/initramfs/scripts/*/* "$t"/tests/boot/*.sh "$t"/tests/*.sh \
 	"$t"/tests/boot/dracut/*/*.sh; do
 	[[ -e $f ]] && head -n1 "$f" | grep -qx '#!/bin/sh' && dialect[$f]='sh'
