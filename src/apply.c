@@ -107,14 +107,17 @@ static void refuse_followers(const struct pci_table *t, const struct plan *plan,
 				const char *what;
 				bool group;
 
-				if (!(x[i].st == F_TODO || (o->give_back && x[i].st == F_ALREADY &&
-							       streq(t->v[plan->v[i].func].override, drv_of(plan, i)))))
+				/* (ours: an override this binder wrote, maybe on a pass before this one) */
+				bool ours = o->give_back && streq(t->v[plan->v[i].func].override, drv_of(plan, i));
+
+				if (!(x[i].st == F_TODO || (ours && x[i].st == F_ALREADY)))
 					break;
 				if (i == j || x[j].st != F_FAILED || !together(t, plan, p, i, j, &group))
 					continue;
 				pci_addr_fmt(&g->addr, other);
 				what = plan->v[j].func == plan->v[i].leader ? "its GPU" : "its card's";
-				if (x[i].st == F_ALREADY) {
+				/* on the driver, or only our override so far (its driver not probed yet): back */
+				if (x[i].st == F_ALREADY || ours) {
 					x[i].st = F_SPLIT;
 					if (group)
 						snprintf(x[i].why, sizeof(x[i].why), "%s of its IOMMU group %d is not taken",

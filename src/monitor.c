@@ -31,6 +31,7 @@
 #include "modload.h"
 #include "monitor.h"
 #include "policy.h"
+#include "sriov.h"
 
 /* Uevents handled per wake-up before the signals are looked at again: SIGTERM stays prompt in a flood. */
 #define EVENT_BATCH 64
@@ -96,8 +97,12 @@ static void notify(const char *state)
 		log_debug("cannot tell the service manager '%s': %s", state, strerror(errno));
 }
 
-/* A bind pass over the whole machine (slot NULL) or for the functions of one slot. */
-static int pass(struct monitor *m, const struct pci_addr *slot)
+/*
+ * A bind pass over the whole machine (slot NULL) or for the functions of one
+ * slot. changes_only: a pass for a bind or unbind uevent, which logs what
+ * changed and not again what is where it was.
+ */
+static int pass(struct monitor *m, const struct pci_addr *slot, bool changes_only)
 {
 	struct apply_opts ao = {
 		.dry_run = m->o->dry_run,
@@ -106,6 +111,11 @@ static int pass(struct monitor *m, const struct pci_addr *slot)
 		.load_fn = m->real ? modload : modload_none,
 		.load_data = m->s.path,
 		.slot = slot,
+		/* the kernel binds while the uevent is on its way: wait for it, and retry a raced unbind */
+		.settle_ms = m->real ? 2000 : 0,
+		/* a card that turns out split (a companion appeared bound to its native driver) goes back */
+		.give_back = true,
+		.changes_only = changes_only,
 	};
 	char addr[PCI_ADDR_STRLEN];
 	int r;
@@ -113,39 +123,53 @@ static int pass(struct monitor *m, const struct pci_addr *slot)
 	r = bind_pass(&m->s, &m->p, &ao);
 	if (m->o->dry_run)
 		fflush(stdout);
-	if (r > 0)
-		log_warning("%d planned function%s%s%s did not end on %s", r, r == 1 ? "" : "s",
+	if (r > 0 && !changes_only)
+		log_warning("%d planned function%s%s%.10s did not end on %s", r, r == 1 ? "" : "s",
 			    slot ? " in slot " : "", slot ? pci_addr_fmt(slot, addr) : "", m->p.driver);
 	return r;
 }
 
-/* Each uevent ends in one debug line (-v), written after its effects: tests wait for it. */
+/* The functions of the slot of a's slot that a pass must look at again: a planned one's driver came or went. */
 static void handle_device(struct monitor *m, struct udev_device *d)
 {
 	const char *action = udev_device_get_action(d);
 	const char *subsystem = udev_device_get_subsystem(d);
 	const char *name = udev_device_get_sysname(d);
+	bool add, bindev;
 	struct pci_addr a;
 
 	if (!action || !subsystem || !name || !streq(subsystem, "pci"))
 		return;
-	/* remove, change, bind, unbind: nothing to hand over */
-	if (!streq(action, "add")) {
+	add = streq(action, "add");
+	/*
+	 * bind and unbind: a native driver took a function (a companion that
+	 * appeared after its GPU, a VF the PF's driver probed), or a driver let
+	 * one go (a probe that failed): the slot is judged again. remove and
+	 * change carry nothing to hand over.
+	 */
+	bindev = streq(action, "bind") || streq(action, "unbind");
+	if (!add && !bindev) {
 		log_debug("uevent %s %s: ignored", action, name);
 		return;
 	}
 	/* The name becomes a sysfs path: only a strict PCI address goes on. */
 	if (pci_addr_parse(name, false, &a) < 0) {
-		log_warning("uevent add on pci for '%s', which is not a PCI address (DDDD:BB:DD.F); ignored", name);
+		log_warning("uevent %s on pci for '%s', which is not a PCI address (DDDD:BB:DD.F); ignored", action, name);
 		return;
 	}
 	/* Nothing can be selected: no table scan per event, no repeated "nothing to do". */
 	if (m->p.mode == POLICY_OFF || policy_is_empty(&m->p)) {
-		log_debug("uevent add %s: the policy selects nothing", name);
+		log_debug("uevent %s %s: the policy selects nothing", action, name);
 		return;
 	}
-	pass(m, &a);
-	log_debug("uevent add %s: done", name);
+	/* A physical function whose driver just bound: its [sriov] virtual functions can be made now. */
+	if (streq(action, "bind") && m->p.sriov.n) {
+		struct sriov_opts so = { .dry_run = m->o->dry_run, .out = stdout, .only = &a };
+
+		sriov_prepare(&m->s, &m->p, &so);
+	}
+	pass(m, &a, bindev);
+	log_debug("uevent %s %s: done", action, name);
 }
 
 /* Returns how many uevents were read (0: none was waiting). */
@@ -161,7 +185,7 @@ static int handle_uevents(struct monitor *m)
 				break;	/* EAGAIN: drained (a message libudev refused was consumed too) */
 			log_warning("uevents were lost (the socket's receive buffer overflowed); "
 				    "running a full bind pass so that no new function is missed");
-			pass(m, NULL);
+			pass(m, NULL, false);
 			n++;
 			continue;
 		}
@@ -186,7 +210,7 @@ static void reload(struct monitor *m)
 	}
 	/* As if started with the new policy: functions it newly selects are handed over now. */
 	log_info("configuration reloaded; applying it to the functions present");
-	pass(m, NULL);
+	pass(m, NULL, false);
 	notify("READY=1\nSTATUS=Watching for new PCI functions");
 }
 
@@ -286,7 +310,7 @@ int monitor_run(const struct monitor_opts *o)
 	if (setup(&m) < 0)
 		goto out;
 
-	pass(&m, NULL);
+	pass(&m, NULL, false);
 	log_info("watching %s uevents for new PCI functions (sysfs %s%s%s)", source_names[o->source], m.s.path,
 		 m.real ? "" : ", not the running kernel's: no module loads",
 		 o->no_load || !m.p.load ? ", overrides only: no module load, no probe (--no-load or load = no)" : "");

@@ -548,6 +548,54 @@ static void test_behaviour(void)
 	handled("remove", "0000:4d:00.0", 1);
 	report(override_is("0000:4d:00.0", "(null)"), "remove: nothing is written");
 
+	/*
+	 * A card split at hot-plug (unbind = no): the GPU appears first and is
+	 * taken; its audio appears already bound to snd_hda_intel, which the
+	 * kernel does when the native driver is loaded. The GPU goes back to
+	 * the host: the card ends whole with it.
+	 */
+	write_file(conf_path, "[devices]\nid = 10de:1e87\n");
+	kill(pid, SIGHUP);
+	report(WAIT_FOR(log_count("configuration reloaded") >= 3, 5), "SIGHUP: id = 10de:1e87, unbind = no");
+	g_free(hotplug("0000:6a:00.0", "0x030000", "10de:1e87", 50));
+	handled("add", "0000:6a:00.0", 1);
+	report(override_is("0000:6a:00.0", "vfio-pci"), "split card: the GPU that came first is taken");
+	g_free(hotplug_bound("0000:6a:00.1", "0x040300", "10de:10f8", 51, "snd_hda_intel"));
+	handled("add", "0000:6a:00.1", 1);
+	report(override_is("0000:6a:00.0", "") && log_has("0000:6a:00.0 [10de:1e87]: given back to the host"),
+	       "split card: its audio came bound to snd_hda_intel, so the GPU goes back (override cleared)");
+	report(override_is("0000:6a:00.1", "(null)"), "split card: the audio function is left to snd_hda_intel");
+
+	/*
+	 * A bind uevent: a native driver took a planned function after the
+	 * monitor looked (unbind = yes). The slot is judged again and the
+	 * function taken back.
+	 */
+	write_file(conf_path, "[binder]\nunbind = yes\n[devices]\nid = 10de:2204\n");
+	kill(pid, SIGHUP);
+	report(WAIT_FOR(log_count("configuration reloaded") >= 4, 5), "SIGHUP: id = 10de:2204, unbind = yes");
+	{
+		char path[512], *unbinds;
+
+		g_free(hotplug("0000:6c:00.0", "0x030000", "10de:2204", 52));
+		handled("add", "0000:6c:00.0", 1);
+		report(override_is("0000:6c:00.0", "vfio-pci"), "bind uevent: the GPU is taken when it appears");
+		/* nouveau binds it anyway (the fake kernel shows the link), and says so */
+		snprintf(path, sizeof(path), "%s/bus/pci/drivers/nouveau", sys);
+		mkdir(path, 0755);
+		strcat(path, "/unbind");
+		write_file(path, "");
+		snprintf(path, sizeof(path), "%s/devices/pci0000:00/0000:6c:00.0/driver", sys);
+		if (symlink("../../../bus/pci/drivers/nouveau", path) < 0)
+			die("symlink %s: %s", path, strerror(errno));
+		umockdev_testbed_uevent(tb, "/sys/devices/pci0000:00/0000:6c:00.0", "bind");
+		handled("bind", "0000:6c:00.0", 1);
+		unbinds = sys_read("bus/pci/drivers/nouveau/unbind");
+		report(strstr(unbinds, "0000:6c:00.0") != NULL,
+		       "bind uevent: a native driver that took a planned function is unbound (unbind = yes)");
+		free(unbinds);
+	}
+
 	/* SIGTERM: status 0 within a second. */
 	t0 = now();
 	kill(pid, SIGTERM);
