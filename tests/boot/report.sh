@@ -15,9 +15,11 @@ snapshot() {
 		[ -e "$d/iommu_group" ] && grp=$(readlink "$d/iommu_group") && grp=${grp##*/}
 		[ -e "$d/boot_vga" ] && bv=$(cat "$d/boot_vga")
 		[ -e "$d/driver_override" ] && ov=$(cat "$d/driver_override")
+		rm=-
+		[ -e "$d/reset_method" ] && rm=$(tr ' ' ',' <"$d/reset_method" 2>/dev/null)
 		[ "$ov" = "(null)" ] && ov=
 		v=$(cat "$d/vendor") dev=$(cat "$d/device")
-		echo "VFIO-REPORT ${d##*/} class=$(cat "$d/class") id=${v#0x}:${dev#0x} boot_vga=$bv driver=$drv group=$grp override=${ov:-none}"
+		echo "VFIO-REPORT ${d##*/} class=$(cat "$d/class") id=${v#0x}:${dev#0x} boot_vga=$bv driver=$drv group=$grp override=${ov:-none} reset=${rm:--}"
 	done
 	printf 'VFIO-MODULES'
 	while read -r name _; do

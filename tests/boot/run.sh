@@ -195,6 +195,12 @@ policy = boot_vga
 [options]
 disable_vga = 1
 EOF
+mkconf auto_reset <<'EOF'
+[binder]
+driver = auto
+[devices]
+device = 0000:01:00.0 reset_method=bus
+EOF
 mkconf id <<'EOF'
 [devices]
 id = 1234:1111
@@ -380,10 +386,43 @@ scenario identical "initramfs-tools dracut-systemd" twins yes id "" \
 scenario device-slot "initramfs-tools dracut-systemd" slot yes device "" \
 	0000:01:00.0=vfio-pci 0000:01:00.1=vfio-pci "${SLOT_NATIVE[@]}"
 
-# 4. Kill switch: scenario 1's configuration, vfio_binder=off: all native.
-scenario kill-switch "initramfs-tools dracut-systemd" slot yes boot_vga "vfio_binder=off" \
+# 4. Kill switch: scenario 1's configuration, booted with the command line of
+# the fallback boot entry the kernel-install plugin writes (the same
+# arguments as the normal entry plus vfio_binder=off): all native.
+fallback_cmdline() {
+	local ki=$WORK/ki mid=0123456789abcdef0123456789abcdef
+	local plugin=$STAGE/root/usr/lib/kernel/install.d/91-vfio-binder.install
+	local loaderentry=/usr/lib/kernel/install.d/90-loaderentry.install
+
+	mkdir -p "$ki/conf" "$ki/boot/$mid"
+	echo layout=bls >"$ki/conf/install.conf"
+	echo "loglevel=7" >"$ki/conf/cmdline"
+	echo "$mid" >"$ki/conf/entry-token"
+	echo kernel >"$ki/vmlinuz"
+	echo initrd >"$ki/initrd.img"
+	MACHINE_ID=$mid BOOT_ROOT=$ki/boot KERNEL_INSTALL_CONF_ROOT=$ki/conf \
+		KERNEL_INSTALL_PLUGINS="$loaderentry $plugin" \
+		kernel-install add "$kver" "$ki/vmlinuz" "$ki/initrd.img" >"$WORK/logs/kernel-install.log" 2>&1 || return
+	sed -n 's/^options //p' "$ki"/boot/loader/entries/*-vfio-binder-off.conf
+}
+KILL_CMDLINE=$(fallback_cmdline)
+if [[ $KILL_CMDLINE != *vfio_binder=off* ]]; then
+	fail "the fallback entry of the kernel-install plugin has no vfio_binder=off (options: '$KILL_CMDLINE'):"
+	cat "$WORK/logs/kernel-install.log" >&2
+	KILL_CMDLINE=vfio_binder=off
+fi
+echo "# kill switch: the fallback entry's options: $KILL_CMDLINE"
+scenario kill-switch "initramfs-tools dracut-systemd" slot yes boot_vga "$KILL_CMDLINE" \
 	0000:01:00.0=cirrus 0000:01:00.1=snd_hda_intel "${SLOT_NATIVE[@]}" \
 	'kmsg=vfio-binder: .*kill switch'
+
+# 4b. driver = auto (the emulated devices have no vfio variant driver: vfio-pci)
+# and reset_method= on a device line, read back after the boot. The second
+# VGA sits alone behind its root port, so a bus reset is one it offers.
+scenario auto-reset "initramfs-tools dracut-systemd" twins yes auto_reset "" \
+	0000:01:00.0=vfio-pci 0000:00:01.0=bochs-drm mod=bochs \
+	'kmsg=vfio-binder: 0000:01:00.0 \[1234:1111\]: reset_method bus' \
+	'log=VFIO-REPORT 0000:01:00.0 .* reset=bus$'
 
 # 5. No configuration file, the command line alone (companions = slot by default).
 scenario cmdline-only "initramfs-tools dracut-systemd" slot yes - "vfio_binder.device=0000:01:00.0" \

@@ -67,3 +67,31 @@ sc_sriov_readme() {
 	vm_check "vfio-binder-monitor.service is active" 'systemctl is-active vfio-binder-monitor.service'
 	sriov_make_vfs 0
 }
+
+# Issue 16's [sriov]: the binder makes the VFs itself (the monitor, when nvme
+# binds the PF, or at its start when nvme already has it) and vfs = takes
+# them; autoprobe is left to the binder, so nvme never touches a VF.
+vm_scenario sriov-config sc_sriov_config "[sriov] PF = 2 with vfs = PF: the binder makes the VFs, they end on vfio-pci, nvme never probes them"
+sc_sriov_config() {
+	local pf=/sys/bus/pci/devices/$SRIOV_PF
+	sriov_machine
+	vm_conf <<-EOF
+		[devices]
+		vfs = $SRIOV_PF @ 1b36:0010
+		[sriov]
+		$SRIOV_PF @ 1b36:0010 = 2
+	EOF
+	vm_boot || return
+	vm_check "vfio-binder-monitor.service is active" 'systemctl is-active vfio-binder-monitor.service' ||
+		vm_run 'journalctl -b -o cat -u vfio-binder-monitor.service | grep "vfio-binder:"' 2>&1 | vm_indent
+	vm_wait_guest "[[ -e /sys/bus/pci/devices/${SRIOV_VFS[0]} && -e /sys/bus/pci/devices/${SRIOV_VFS[1]} ]]" ||
+		{ fail "$VM_NAME: the binder made no VFs ${SRIOV_VFS[*]}"; vm_journal vfio-binder-monitor.service; return 1; }
+	vm_check "sriov_numvfs reads 2" "[[ \$(cat $pf/sriov_numvfs) == 2 ]]"
+	vm_check "sriov_drivers_autoprobe is 0" "[[ \$(cat $pf/sriov_drivers_autoprobe) == 0 ]]"
+	vm_settle "$SRIOV_PF" "${SRIOV_VFS[@]}" || echo "# $VM_NAME: the functions' drivers did not hold still for 2 s within 60 s"
+	vm_expect "$SRIOV_PF=nvme" "${SRIOV_VFS[0]}=vfio-pci" "${SRIOV_VFS[1]}=vfio-pci"
+	vm_check "no VF was ever bound to nvme (dmesg)" \
+		"! dmesg | grep -E 'nvme ${SRIOV_VFS[0]}|nvme ${SRIOV_VFS[1]}' | grep -v vfio"
+	vm_check "the monitor said it made them" \
+		"journalctl -b -o cat -u vfio-binder-monitor.service | grep -q '\\[sriov\\] $SRIOV_PF: 2 virtual functions made'"
+}
