@@ -257,6 +257,70 @@ static bool in_scope(const struct apply_opts *o, const struct pci_func *f)
 }
 
 /*
+ * Between the overrides and the probe: under unbind = no, a native driver
+ * that bound a function while the binder wrote (its probe held the device
+ * lock the write waits for) keeps it, and what goes with that function
+ * (its card, its IOMMU group) must not be probed onto the driver either.
+ * Nothing is bound yet, so taking the overrides back costs the host nothing;
+ * the read-back and give_back_split() catch a driver that binds later still.
+ */
+static void recheck_written(const struct sysfs *s, struct pci_table *t, const struct plan *plan,
+			    const struct apply_opts *o, struct fn *x)
+{
+	const struct policy *p = plan->policy;
+	char addr[PCI_ADDR_STRLEN], other[PCI_ADDR_STRLEN], drv[DRIVER_NAME_MAX];
+	bool lost = false, changed = true;
+	int r;
+
+	if (o->dry_run || p->unbind)
+		return;
+	for (size_t i = 0; i < plan->n; i++) {
+		struct pci_func *f = &t->v[plan->v[i].func];
+
+		if (x[i].st != F_WRITTEN || !in_scope(o, f))
+			continue;
+		if (pci_func_read_driver(s, &f->addr, drv, sizeof(drv)) < 0 || !drv[0] || streq(drv, drv_of(plan, i)))
+			continue;
+		pci_addr_fmt(&f->addr, addr);
+		pci_func_set_driver(f, drv);
+		set_failed(&x[i], LOG_WARNING, "%s bound it while the binder took it, not taken: set unbind = yes in "
+			   "[binder] of the configuration (or vfio_binder.unbind=1) to take it from its driver", drv);
+		log_full(x[i].prio, "%s [%04x:%04x]: %s", addr, f->vendor, f->device, x[i].why);
+		r = apply_give_back(s, o, f, drv_of(plan, i));
+		if (r < 0)
+			log_warning("%s: cannot clear driver_override: %s", addr, strerror(-r));
+		lost = true;
+	}
+	while (lost && changed) {
+		changed = false;
+		for (size_t i = 0; i < plan->n; i++) {
+			struct pci_func *f = &t->v[plan->v[i].func];
+
+			for (size_t j = 0; j < plan->n && x[i].st == F_WRITTEN; j++) {
+				const struct pci_func *g = &t->v[plan->v[j].func];
+				bool group;
+
+				if (i == j || x[j].st != F_FAILED || !in_scope(o, f) || !together(t, plan, p, i, j, &group))
+					continue;
+				pci_addr_fmt(&f->addr, addr);
+				pci_addr_fmt(&g->addr, other);
+				if (group)
+					set_failed(&x[i], LOG_WARNING, "not taken: %s of its IOMMU group %d is not taken either",
+						   other, g->iommu_group);
+				else
+					set_failed(&x[i], LOG_WARNING, "not taken: %s %s is not taken either",
+						   plan->v[j].func == plan->v[i].leader ? "its GPU" : "its card's", other);
+				log_full(x[i].prio, "%s [%04x:%04x]: %s", addr, f->vendor, f->device, x[i].why);
+				r = apply_give_back(s, o, f, drv_of(plan, i));
+				if (r < 0)
+					log_warning("%s: cannot clear driver_override: %s", addr, strerror(-r));
+				changed = true;
+			}
+		}
+	}
+}
+
+/*
  * After the read-back: a function this pass moved whose card or group did
  * not follow (a native driver took a companion between the look and the
  * write, and unbind = no kept it there) goes back to the host, and the
@@ -438,6 +502,7 @@ int apply_plan(const struct sysfs *s, struct pci_table *t, const struct plan *pl
 		}
 	}
 
+	recheck_written(s, t, plan, o, x);
 	if (written && o->load) {
 		load_r = load_modules(plan, o, x);
 		/* A loaded or built-in driver does not look at devices again by itself. */

@@ -11,7 +11,9 @@
  * for SIGHUP, SIGTERM and SIGINT (blocked, so they only arrive through it and
  * cannot interrupt a pass halfway through its writes).
  */
+#include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <libudev.h>
 #include <poll.h>
 #include <signal.h>
@@ -22,6 +24,7 @@
 #include <sys/signalfd.h>
 #include <sys/socket.h>
 #include <sys/un.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "apply.h"
@@ -41,6 +44,19 @@
  * net.core.rmem_max; an overflow shows as ENOBUFS and is caught by a full pass.
  */
 #define RCVBUF_SIZE (4 * 1024 * 1024)
+
+/*
+ * The kernel adds a multi-function device's functions one after the other,
+ * each with its own uevent, and the binder must see the card whole before
+ * it judges it: a companion that arrives later may be bound to its native
+ * driver at once (a loaded xhci_pci takes the card's USB controller as the
+ * kernel adds it). On the uevent of a multi-function device's function,
+ * the slot is counted until it holds still for SLOT_QUIET_MS, at most
+ * SLOT_WAIT_MS.
+ */
+#define SLOT_POLL_MS 10
+#define SLOT_QUIET_MS 40
+#define SLOT_WAIT_MS 1000
 
 struct monitor {
 	const struct monitor_opts *o;
@@ -129,6 +145,75 @@ static int pass(struct monitor *m, const struct pci_addr *slot, bool changes_onl
 	return r;
 }
 
+static void sleep_ms(unsigned ms)
+{
+	struct timespec ts = { ms / 1000, (long)(ms % 1000) * 1000000L };
+
+	while (nanosleep(&ts, &ts) < 0 && errno == EINTR)
+		;
+}
+
+/* Bit 7 of the header type (config space offset 0x0e): the device has more functions than 0. */
+static bool is_multifunction(const struct sysfs *s, const struct pci_addr *a)
+{
+	char path[64], addr[PCI_ADDR_STRLEN];
+	unsigned char type = 0;
+	int fd;
+	bool mf;
+
+	snprintf(path, sizeof(path), "bus/pci/devices/%s/config", pci_addr_fmt(a, addr));
+	fd = sysfs_openat(s, path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return false;
+	mf = pread(fd, &type, 1, 0x0e) == 1 && (type & 0x80);
+	close(fd);
+	return mf;
+}
+
+/* How many functions the slot has in sysfs now; -errno when the listing cannot be read. */
+static int slot_count(const struct sysfs *s, const struct pci_addr *slot)
+{
+	DIR *d;
+	struct dirent *e;
+	int fd = sysfs_openat(s, "bus/pci/devices", O_RDONLY | O_DIRECTORY | O_CLOEXEC), n = 0;
+
+	if (fd < 0)
+		return fd;
+	d = fdopendir(fd);
+	if (!d) {
+		close(fd);
+		return -errno;
+	}
+	while ((e = readdir(d))) {
+		struct pci_addr a;
+
+		if (pci_addr_parse(e->d_name, false, &a) == 0 && pci_addr_same_slot(&a, slot))
+			n++;
+	}
+	closedir(d);
+	return n;
+}
+
+/* Waits until the slot of a multi-function device stops growing (see SLOT_QUIET_MS). */
+static void slot_wait(struct monitor *m, const struct pci_addr *a)
+{
+	char addr[PCI_ADDR_STRLEN];
+	unsigned waited = 0, quiet = 0;
+	int n, c;
+
+	if (!m->real || !is_multifunction(&m->s, a))
+		return;
+	n = slot_count(&m->s, a);
+	while (n >= 0 && quiet < SLOT_QUIET_MS && waited < SLOT_WAIT_MS) {
+		sleep_ms(SLOT_POLL_MS);
+		waited += SLOT_POLL_MS;
+		c = slot_count(&m->s, a);
+		quiet = c == n ? quiet + SLOT_POLL_MS : 0;
+		n = c;
+	}
+	log_debug("%s: multi-function; its slot held %d functions after %u ms", pci_addr_fmt(a, addr), n, waited);
+}
+
 /* The functions of the slot of a's slot that a pass must look at again: a planned one's driver came or went. */
 static void handle_device(struct monitor *m, struct udev_device *d)
 {
@@ -168,6 +253,8 @@ static void handle_device(struct monitor *m, struct udev_device *d)
 
 		sriov_prepare(&m->s, &m->p, &so);
 	}
+	if (add)
+		slot_wait(m, &a);
 	pass(m, &a, bindev);
 	log_debug("uevent %s %s: done", action, name);
 }

@@ -396,6 +396,53 @@ START_TEST(test_card_whole_even_with_group_ignore)
 }
 END_TEST
 
+/*
+ * A native driver binds the audio function while the binder writes its
+ * override (the kernel's probe held the device lock the write waited for):
+ * under unbind = no it keeps it, and the GPU's override is taken back
+ * before any probe, so the card is never split, not even for a moment.
+ */
+static int bind_audio_on_readlink(enum sysfs_step step, const char *rel, void *data)
+{
+	int *done = data;
+	char *ov, *link;
+
+	if (step != SYSFS_STEP_READLINK || *done || strcmp(rel, "bus/pci/devices/0000:01:00.1/driver"))
+		return 0;
+	ov = attr("0000:01:00.1", "driver_override");
+	if (ov && !strcmp(ov, "vfio-pci")) {
+		ck_assert_int_ge(asprintf(&link, "%s/%s", dir, rel), 0);
+		ck_assert_int_eq(symlink("../../../bus/pci/drivers/snd_hda_intel", link), 0);
+		free(link);
+		*done = 1;
+	}
+	free(ov);
+	return 0;
+}
+
+START_TEST(test_native_driver_wins_during_the_write)
+{
+	const char *log;
+	int done = 0;
+
+	prepare("skylake-gtx1070-igd-host", NULL, "[binder]\npolicy = boot_vga\n");
+	sysfs_set_fault(bind_audio_on_readlink, &done);
+	capture_start();
+	ck_assert_int_eq(apply(true, true), 2);
+	log = capture_end();
+	sysfs_set_fault(NULL, NULL);
+	ck_assert_int_eq(done, 1);
+	ck_assert_contains(log, "0000:01:00.1 [10de:10f0]: snd_hda_intel bound it while the binder took it, not taken");
+	ck_assert_contains(log, "0000:01:00.0 [10de:1b81]: not taken: 0000:01:00.1 of its IOMMU group 1 is not taken either");
+	/* both overrides cleared (the fake tree keeps the empty line the kernel would show as "(null)"),
+	 * and vfio-pci was never loaded, so nothing was bound to it */
+	ck_assert_attr("0000:01:00.0", "driver_override", "");
+	ck_assert_attr("0000:01:00.1", "driver_override", "");
+	ck_assert_int_eq(kmod.calls, 0);
+	ck_assert_ptr_null(attr("0000:01:00.0", "driver"));
+}
+END_TEST
+
 START_TEST(test_device_vanishes)
 {
 	char *path;
@@ -535,6 +582,7 @@ int main(void)
 	tcase_add_test(tc, test_no_driver_override);
 	tcase_add_test(tc, test_companion_follows_its_gpu);
 	tcase_add_test(tc, test_card_whole_even_with_group_ignore);
+	tcase_add_test(tc, test_native_driver_wins_during_the_write);
 	tcase_add_test(tc, test_device_vanishes);
 	tcase_add_test(tc, test_read_only_sysfs);
 	tcase_add_test(tc, test_module_fails_to_load);

@@ -68,7 +68,8 @@ build_itools() {
 # The modprobe.d file as the only line of defence: the init-top script left
 # out (a non-executable file of the same name in the configuration directory
 # hides the installed one), the file in /etc/modprobe.d, which mkinitramfs
-# copies into the image. cirrus stands in for amdgpu, nouveau and the rest.
+# copies into the image. qxl stands in for amdgpu, nouveau and the rest
+# (xhci_pci, for the card's USB controller, is in the file's list).
 build_itools_modprobe() {
 	local conf=$WORK/itconf-modprobe etc=$WORK/etc-modprobe
 
@@ -78,7 +79,7 @@ build_itools_modprobe() {
 	mkdir -p "$etc/modprobe.d"
 	{
 		cat "$STAGE/root/usr/share/vfio-binder/modprobe.d/vfio-binder.conf"
-		echo "softdep cirrus pre: vfio-pci"
+		echo "softdep qxl pre: vfio-pci"
 	} >"$etc/modprobe.d/vfio-binder.conf"
 	REPORT_SH=$BOOT/report.sh staged "$etc" \
 		mkinitramfs -d "$conf" -o "$WORK/initramfs-tools-modprobe.img" "$kver"
@@ -120,8 +121,9 @@ done
 
 # machine_args NAME IOMMU: sets QEMU_ARGS. Addresses as the guest sees them:
 # 00:01.0 boot VGA (bochs-drm), 00:03.0 PCIe root port, and behind it, on
-# bus 01: machine "slot" a cirrus VGA (01:00.0, boot_vga 0) with HDA audio
-# (01:00.1) in one multifunction slot; machine "twins" a second VGA with
+# bus 01: machine "slot" a GPU card: a qxl display (01:00.0, 1b36:0100,
+# boot_vga 0) with a qemu-xhci USB controller (01:00.1, 1b36:000d) in one
+# multifunction slot, one vendor like a Turing card's display and USB-C; machine "twins" a second VGA with
 # the boot VGA's vendor:device (01:00.0).
 machine_args() {
 	local name=$1 iommu=$2
@@ -132,9 +134,8 @@ machine_args() {
 		-device pcie-root-port,id=rp1,bus=pcie.0,addr=0x3,chassis=1)
 	case $name in
 	slot)
-		QEMU_ARGS+=(-device cirrus-vga,bus=rp1,addr=0x0.0,multifunction=on
-			-device ich9-intel-hda,id=hda,bus=rp1,addr=0x0.1
-			-audiodev none,id=noaudio -device hda-duplex,bus=hda.0,audiodev=noaudio)
+		QEMU_ARGS+=(-device qxl,bus=rp1,addr=0x0.0,multifunction=on,ram_size_mb=8,vram_size_mb=8,vgamem_mb=4
+			-device qemu-xhci,bus=rp1,addr=0x0.1)
 		;;
 	twins)
 		QEMU_ARGS+=(-device VGA,bus=rp1,addr=0x0)
@@ -143,6 +144,10 @@ machine_args() {
 }
 
 # boot IMAGE MACHINE IOMMU CMDLINE LOG TIMEOUT: 0 when the report came out.
+# A SPICE server on a socket of its own: QEMU's qxl model needs one running,
+# or QEMU 7.2 aborts when the guest's qxl driver draws (spice-server:
+# handle_dev_oom). drm_kms_helper.fbdev_emulation=0: no framebuffer console
+# on the cards (the serial console is the one read).
 boot() {
 	local img=$1 machine=$2 iommu=$3 cmdline=$4 log=$5 tmo=$6 iommu_arg=intel_iommu=off
 
@@ -150,7 +155,8 @@ boot() {
 	machine_args "$machine" "$iommu"
 	timeout -k 10 "$tmo" qemu-system-x86_64 "${ACCEL_ARGS[@]}" "${QEMU_ARGS[@]}" \
 		-serial "file:$log" -kernel "$KERNEL" -initrd "$img" \
-		-append "console=ttyS0,115200 loglevel=7 printk.devkmsg=on panic=-1 rd.shell=0 rd.emergency=poweroff $iommu_arg $cmdline" \
+		-spice "unix=on,addr=$log.spice,disable-ticketing=on" \
+		-append "console=ttyS0,115200 loglevel=7 printk.devkmsg=on panic=-1 rd.shell=0 rd.emergency=poweroff drm_kms_helper.fbdev_emulation=0 $iommu_arg $cmdline" \
 		</dev/null >>"$log.qemu" 2>&1
 	grep -q 'VFIO-REPORT-END' "$log"
 }
@@ -287,7 +293,7 @@ scenario() {
 		fi
 		log=$WORK/logs/$flavour-$name.log
 		img=$WORK/$flavour-$name.img
-		rm -f "$log" "$log.qemu"
+		rm -f "$log" "$log.qemu" "$log.spice"
 		image_for "$flavour" "$conf" "$img"
 		start=$SECONDS
 		bad=()
@@ -360,17 +366,17 @@ scenario() {
 	done
 }
 
-SLOT_NATIVE=(0000:00:01.0=bochs-drm mod=bochs mod=cirrus mod=snd_hda_intel)
+SLOT_NATIVE=(0000:00:01.0=bochs-drm mod=bochs mod=qxl mod=xhci_pci)
 
-# 1. policy = boot_vga: the secondary GPU and its audio on vfio-pci, the boot
+# 1. policy = boot_vga: the secondary GPU and its USB controller on vfio-pci, the boot
 # VGA native. Booted REPEAT times per flavour.
 # The kernel timestamps show the binder done before udev's first native
 # display driver (bochs-drm, for the boot VGA) initialised. In
 # initramfs-tools the init-top script writes to the console before udev's
 # script starts udevd, so there the console also shows the order of events.
 BOOT_VGA=(0000:01:00.0=vfio-pci 0000:01:00.1=vfio-pci "${SLOT_NATIVE[@]}"
-	'kmsg=vfio-binder: 0000:01:00.0 \[1013:00b8\] -> vfio-pci \(boot_vga policy\)'
-	'kmsg=vfio-binder: 0000:01:00.1 \[8086:293e\] -> vfio-pci'
+	'kmsg=vfio-binder: 0000:01:00.0 \[1b36:0100\] -> vfio-pci \(boot_vga policy\)'
+	'kmsg=vfio-binder: 0000:01:00.1 \[1b36:000d\] -> vfio-pci \(companion of 0000:01:00.0\)'
 	'ktime=vfio-binder: 0000:01:00.1 .*-> vfio-pci<<\[drm\] Initialized bochs-drm')
 for ((i = 1; i <= REPEAT; i++)); do
 	scenario "boot_vga-$i" initramfs-tools slot yes boot_vga "" "${BOOT_VGA[@]}" \
@@ -413,7 +419,7 @@ if [[ $KILL_CMDLINE != *vfio_binder=off* ]]; then
 fi
 echo "# kill switch: the fallback entry's options: $KILL_CMDLINE"
 scenario kill-switch "initramfs-tools dracut-systemd" slot yes boot_vga "$KILL_CMDLINE" \
-	0000:01:00.0=cirrus 0000:01:00.1=snd_hda_intel "${SLOT_NATIVE[@]}" \
+	0000:01:00.0=qxl 0000:01:00.1=xhci_hcd "${SLOT_NATIVE[@]}" \
 	'kmsg=vfio-binder: .*kill switch'
 
 # 4b. driver = auto (the emulated devices have no vfio variant driver: vfio-pci)
@@ -430,12 +436,12 @@ scenario cmdline-only "initramfs-tools dracut-systemd" slot yes - "vfio_binder.d
 
 # 6. No IOMMU: nothing overridden, the boot goes on, the log says why.
 scenario no-iommu "initramfs-tools dracut-systemd" slot no boot_vga "" \
-	0000:01:00.0=cirrus 0000:01:00.1=snd_hda_intel "${SLOT_NATIVE[@]}" \
+	0000:01:00.0=qxl 0000:01:00.1=xhci_hcd "${SLOT_NATIVE[@]}" \
 	'kmsg=vfio-binder: .*no IOMMU'
 
 # 7. A syntax error in the configuration: the boot goes on, the log names file and line.
 scenario bad-config "initramfs-tools dracut-systemd" slot yes bad "" \
-	0000:01:00.0=cirrus 0000:01:00.1=snd_hda_intel "${SLOT_NATIVE[@]}" \
+	0000:01:00.0=qxl 0000:01:00.1=xhci_hcd "${SLOT_NATIVE[@]}" \
 	"kmsg=vfio-binder: /etc/vfio.conf:3: unknown policy 'bootvga'"
 
 # 8. vfio-pci loaded before the binder runs: the probe request still binds.
@@ -452,7 +458,7 @@ scenario preloaded initramfs-tools slot yes boot_vga_opts "vfio_test.preload=1" 
 # recursing, under busybox.
 scenario modprobe-d initramfs-tools-modprobe slot yes boot_vga "" \
 	0000:01:00.0=vfio-pci 0000:01:00.1=vfio-pci "${SLOT_NATIVE[@]}" \
-	'kmsg=vfio-binder: 0000:01:00.0 \[1013:00b8\] -> vfio-pci' \
+	'kmsg=vfio-binder: 0000:01:00.0 \[1b36:0100\] -> vfio-pci' \
 	'order=Starting systemd-udevd<<vfio-binder: 0000:01:00.0 .*-> vfio-pci'
 
 echo "# boot suite: $((SECONDS - t_start)) s with $accel"

@@ -264,15 +264,20 @@ vm_disk() {
 # vm_machine_args: sets QEMU_ARGS for this VM. Guest addresses: virtio-blk
 # 00:02.0, virtio-serial 00:03.0, the hot-plug root ports hp1..hp4 at
 # 00:08.0..00:0b.0 with their (empty) buses 01..04 (chassis and slot N,
-# 32 MiB of 32-bit prefetchable window each, for a GPU's framebuffer BAR);
-# vm_qemu_args adds more.
+# 32 MiB of 32-bit prefetchable and 32 MiB of non-prefetchable window each,
+# for a GPU's BARs: qxl's are not prefetchable);
+# vm_qemu_args adds more. A SPICE server on a socket of its own: QEMU's qxl
+# model needs one running, or QEMU 7.2 aborts when the guest's qxl driver
+# draws or lets the card go (spice-server: handle_dev_oom:
+# red_qxl_is_running failed). drm_kms_helper.fbdev_emulation=0: no
+# framebuffer console on the cards (the serial console is the one read).
 vm_machine_args() {
 	local n
 	# shellcheck disable=SC2054 # commas are QEMU's, inside one argument
 	QEMU_ARGS=(-machine q35 -m 1024 -smp 2 -nodefaults -display none -no-reboot
 		-device intel-iommu,intremap=on
 		-kernel "$VM_KERNEL" -initrd "$VM_INITRD"
-		-append "root=/dev/vda rw console=ttyS0,115200 intel_iommu=on panic=-1 net.ifnames=0 systemd.journald.forward_to_console=1${VM_CMDLINE_EXTRA}"
+		-append "root=/dev/vda rw console=ttyS0,115200 intel_iommu=on panic=-1 net.ifnames=0 drm_kms_helper.fbdev_emulation=0 systemd.journald.forward_to_console=1${VM_CMDLINE_EXTRA}"
 		-serial "file:$VM_DIR/console.log"
 		-drive "file=$VM_DIR/disk.img,format=raw,if=none,id=root,cache=unsafe"
 		-device virtio-blk-pci,drive=root,bus=pcie.0,addr=0x2
@@ -280,9 +285,10 @@ vm_machine_args() {
 		-chardev "socket,id=agent,path=$VM_DIR/agent.sock,server=on,wait=off"
 		-device "virtserialport,bus=vser.0,chardev=agent,name=$VM_PORT_NAME"
 		-chardev "socket,id=qmp,path=$VM_DIR/qmp.sock,server=on,wait=off"
-		-mon chardev=qmp,mode=control)
+		-mon chardev=qmp,mode=control
+		-spice "unix=on,addr=$VM_DIR/spice.sock,disable-ticketing=on")
 	for ((n = 1; n <= VM_HOTPLUG_PORTS; n++)); do
-		QEMU_ARGS+=(-device "pcie-root-port,id=hp$n,bus=pcie.0,addr=$(printf '0x%x' $((7 + n))),chassis=$n,slot=$n,pref32-reserve=32M")
+		QEMU_ARGS+=(-device "pcie-root-port,id=hp$n,bus=pcie.0,addr=$(printf '0x%x' $((7 + n))),chassis=$n,slot=$n,pref32-reserve=32M,mem-reserve=32M")
 	done
 	QEMU_ARGS+=("${VM_QEMU_EXTRA[@]}")
 }
@@ -293,7 +299,7 @@ vm_start() {
 	local accel_args=(-accel "tcg,thread=multi")
 	[[ $1 == kvm ]] && accel_args=(-accel kvm -cpu host)
 	vm_machine_args
-	rm -f "$VM_DIR/agent.sock" "$VM_DIR/qmp.sock" "$VM_DIR/console.log" "$VM_DIR/qemu.pid"
+	rm -f "$VM_DIR/agent.sock" "$VM_DIR/qmp.sock" "$VM_DIR/spice.sock" "$VM_DIR/console.log" "$VM_DIR/qemu.pid"
 	timeout -k 10 3600 qemu-system-x86_64 "${accel_args[@]}" "${QEMU_ARGS[@]}" -pidfile "$VM_DIR/qemu.pid" \
 		</dev/null >"$VM_DIR/qemu.log" 2>&1 &
 	VM_PID=$!
@@ -530,13 +536,17 @@ vm_functions() {
 }
 
 # vm_plug_card ID PORT: hot-plugs a GPU card into root port PORT (hp1..hp4)
-# the way the kernel sees one appear: the audio function (ich9-intel-hda,
-# ID-audio) first, then the display function (bochs-display 1234:1111,
-# ID-gpu) with multifunction=on, which makes the slot appear. Prints the
-# GPU's guest address once both functions exist in the guest.
-# A port takes one card per boot: QEMU 7.2 keeps an unplugged
-# bochs-display's video memory registered, and aborts when a second one
-# comes into the same port.
+# the way the kernel sees one appear: the USB controller (qemu-xhci
+# 1b36:000d, ID-usb, driver xhci_hcd of module xhci_pci) first, then the
+# display function (qxl 1b36:0100, ID-gpu, driver qxl) with
+# multifunction=on, which makes the slot appear. Both carry the Red Hat
+# vendor ID, as a Turing card's display and USB-C controller both carry
+# NVIDIA's: the binder takes a function of the slot with the GPU only when
+# the vendor is the GPU's (an APU's slot also holds the CPU's USB).
+# Prints the GPU's guest address once both functions exist in the guest.
+# A port takes one card per boot: QEMU 7.2 keeps an unplugged display's
+# video memory registered, and aborts when a second one comes into the
+# same port.
 vm_plug_card() {
 	local id=$1 port=$2 gpu
 	if [[ " $VM_USED_PORTS " == *" $port "* ]]; then
@@ -544,8 +554,8 @@ vm_plug_card() {
 		return 1
 	fi
 	VM_USED_PORTS+=" $port"
-	vm_device_add "ich9-intel-hda,id=$id-audio,bus=$port,addr=0x0.1" || return
-	vm_device_add "bochs-display,id=$id-gpu,bus=$port,addr=0x0.0,multifunction=on" || return
+	vm_device_add "qemu-xhci,id=$id-usb,bus=$port,addr=0x0.1" || return
+	vm_device_add "qxl,id=$id-gpu,bus=$port,addr=0x0.0,multifunction=on,ram_size_mb=8,vram_size_mb=8,vgamem_mb=4" || return
 	gpu=$(vm_pci_addr "$id-gpu") || { echo "vm_plug_card: QEMU does not list $id-gpu" >&2; return 1; }
 	vm_wait_guest -t 60 "[[ -e /sys/bus/pci/devices/$gpu && -e /sys/bus/pci/devices/${gpu%.0}.1 ]]" ||
 		{ echo "vm_plug_card: $gpu and ${gpu%.0}.1 did not appear in the guest within 60 s" >&2; return 1; }
@@ -661,7 +671,7 @@ vm_diag() {
 		echo "-- journalctl -u vfio-binder-monitor"; journalctl -b --no-pager -o short-monotonic -u vfio-binder-monitor | tail -n 40
 		echo "-- lspci -nnk"; lspci -nnk
 		echo "-- driver_override"; grep -H . /sys/bus/pci/devices/*/driver_override | grep -v "(null)"
-		echo "-- dmesg (vfio, pci hot-plug)"; dmesg | grep -Ei "vfio|pciehp|acpiphp|nvme|bochs|snd_hda" | tail -n 40' 2>&1
+		echo "-- dmesg (vfio, pci hot-plug)"; dmesg | grep -Ei "vfio|pciehp|acpiphp|nvme|qxl|xhci" | tail -n 40' 2>&1
 	echo "---- end of diagnostics ($VM_DIR/console.log has the serial console)"
 }
 

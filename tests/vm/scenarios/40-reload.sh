@@ -42,18 +42,18 @@ sc_reload() {
 	vm_boot || return
 	vm_uevents_start || return
 	GPU=$(vm_plug_card c1 hp1) || return
-	AUDIO=${GPU%.0}.1
-	vm_settle "$GPU" "$AUDIO"
-	vm_expect "$GPU=bochs-drm" "$AUDIO=snd_hda_intel"
+	USB=${GPU%.0}.1
+	vm_settle "$GPU" "$USB"
+	vm_expect "$GPU=qxl" "$USB=xhci_hcd"
 
-	# The same card selected now: taken on reload (unbind = yes: from bochs-drm and snd_hda_intel).
-	vm_run 'printf "[binder]\nunbind = yes\n[devices]\nid = 1234:1111\n" >/etc/vfio.conf'
+	# The same card selected now: taken on reload (unbind = yes: from qxl and xhci_hcd).
+	vm_run 'printf "[binder]\nunbind = yes\n[devices]\nid = 1b36:0100\n" >/etc/vfio.conf'
 	reload_check "configuration reloaded" "SIGHUP with the card selected: 'configuration reloaded' in the journal"
-	vm_settle "$GPU" "$AUDIO"
-	vm_expect "$GPU=vfio-pci" "$AUDIO=vfio-pci"
+	vm_settle "$GPU" "$USB"
+	vm_expect "$GPU=vfio-pci" "$USB=vfio-pci"
 
 	# A typo: reported with file and line, the policy above kept.
-	vm_run 'printf "[binder]\nunbind = yes\npolicy = bootvga\n[devices]\nid = 1234:1111\n" >/etc/vfio.conf'
+	vm_run 'printf "[binder]\nunbind = yes\npolicy = bootvga\n[devices]\nid = 1b36:0100\n" >/etc/vfio.conf'
 	reload_check "keeping the previous policy" "SIGHUP with a broken configuration: 'keeping the previous policy' in the journal"
 	vm_check "the journal names the file, the line and the mistake" \
 		"journalctl -b -o cat -u vfio-binder-monitor.service | grep -F \"/etc/vfio.conf:3: unknown policy 'bootvga'\""

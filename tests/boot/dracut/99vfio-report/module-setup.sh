@@ -1,7 +1,7 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0-or-later
 # Test-only dracut module: the native drivers of the test machine's display
-# and audio devices (so udev would load them, and the binder must win), and
+# and USB controllers (so udev would load them, and the binder must win), and
 # the reporter, run from the initqueue once udev has settled.
 
 check() {
@@ -13,7 +13,7 @@ depends() {
 }
 
 installkernel() {
-    hostonly='' instmods bochs cirrus snd_hda_intel
+    hostonly='' instmods bochs qxl xhci_pci
 }
 
 install() {
