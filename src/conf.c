@@ -21,10 +21,10 @@
 #include "log.h"
 #include "macro.h"
 
-enum scalar { S_POLICY, S_DRIVER, S_COMPANIONS, S_GROUP, S_UNBIND, S_REQUIRE_IOMMU, S_LOAD, S_COUNT };
+enum scalar { S_POLICY, S_DRIVER, S_COMPANIONS, S_GROUP, S_UNBIND, S_REQUIRE_IOMMU, S_LOAD, S_RETURN_TO_HOST, S_COUNT };
 
 static const char *const scalar_names[S_COUNT] = {
-	"policy", "driver", "companions", "group", "unbind", "require_iommu", "load",
+	"policy", "driver", "companions", "group", "unbind", "require_iommu", "load", "return_to_host",
 };
 
 struct parser {
@@ -205,6 +205,8 @@ static int set_scalar(struct parser *ps, enum scalar k, const char *v)
 		p->unbind = b;
 	else if (k == S_REQUIRE_IOMMU)
 		p->require_iommu = b;
+	else if (k == S_RETURN_TO_HOST)
+		p->return_to_host = b;
 	else
 		p->load = b;
 	return 0;
@@ -225,6 +227,63 @@ static void add_device(struct parser *ps, struct entry_list *l, const char *key,
 		return;
 	}
 	if (policy_add_entry(l, &e) < 0)
+		parse_error(ps, "out of memory");
+}
+
+/*
+ * The words after the address on a device line, "key=value" each,
+ * separated by blanks: per-device settings. One function, so that each new
+ * key is one more branch here. An unknown word is an error of its line.
+ */
+static void device_words(struct parser *ps, struct policy_entry *e, char *words)
+{
+	char addr[PCI_ADDR_STRLEN], *save = NULL;
+
+	pci_addr_fmt(&e->addr, addr);
+	for (char *w = strtok_r(words, " \t", &save); w; w = strtok_r(NULL, " \t", &save)) {
+		char *v = strchr(w, '=');
+		bool b;
+
+		if (v)
+			*v++ = '\0';
+		if (v && streq(w, "return_to_host")) {
+			if (e->return_to_host != SETTING_UNSET)
+				parse_error(ps, "return_to_host given twice for device %s", addr);
+			else if (bool_parse(v, &b) < 0)
+				parse_error(ps, "invalid value '%s' for return_to_host of device %s (expected yes or no)", v, addr);
+			else
+				e->return_to_host = b ? SETTING_YES : SETTING_NO;
+			continue;
+		}
+		parse_error(ps, "unknown setting '%s%s%s' for device %s (expected return_to_host=yes or return_to_host=no)",
+			    w, v ? "=" : "", v ? v : "", addr);
+	}
+}
+
+/* "device = ADDR [key=value...]": the address, then its settings. */
+static void add_device_line(struct parser *ps, const char *value)
+{
+	struct policy_entry e = { .origin = { ps->name, ps->line } };
+	char buf[CONFIG_LINE_MAX + 1], *words;
+	size_t n = strcspn(value, " \t");
+	int r;
+
+	snprintf(buf, sizeof(buf), "%s", value);
+	words = buf + n;
+	if (*words)
+		*words++ = '\0';
+	r = pci_addr_parse(buf, true, &e.addr);
+	if (r == -ERANGE) {
+		parse_error(ps, "invalid PCI address '%s' for device (device is at most 1f, function at most 7)", buf);
+		return;
+	}
+	if (r < 0) {
+		parse_error(ps, "invalid PCI address '%s' for device (expected DDDD:BB:DD.F or BB:DD.F in hex, e.g. 0000:01:00.0)",
+			    buf);
+		return;
+	}
+	device_words(ps, &e, words);
+	if (policy_add_entry(&ps->p->devices, &e) < 0)
 		parse_error(ps, "out of memory");
 }
 
@@ -316,11 +375,11 @@ static int handler(void *user, const char *section, const char *name, const char
 		for (enum scalar k = 0; k < S_COUNT; k++)
 			if (streq(name, scalar_names[k]))
 				return set_scalar(ps, k, value), 1;
-		parse_error(ps, "unknown key '%s' in [binder] (expected policy, driver, companions, group, unbind, require_iommu or load)",
+		parse_error(ps, "unknown key '%s' in [binder] (expected policy, driver, companions, group, unbind, require_iommu, load or return_to_host)",
 			    name);
 	} else if (streq(section, "devices")) {
 		if (streq(name, "device"))
-			add_device(ps, &ps->p->devices, name, value);
+			add_device_line(ps, value);
 		else if (streq(name, "exclude"))
 			add_device(ps, &ps->p->excludes, name, value);
 		else if (streq(name, "id"))

@@ -60,6 +60,22 @@ bool policy_is_empty(const struct policy *p)
 	return p->mode == POLICY_LIST && p->devices.n == 0 && p->ids.n == 0;
 }
 
+bool policy_return_to_host(const struct policy *p, const struct pci_addr *a, const struct policy_entry **entry)
+{
+	if (entry)
+		*entry = NULL;
+	for (size_t i = 0; i < p->devices.n; i++) {
+		const struct policy_entry *e = &p->devices.v[i];
+
+		if (!pci_addr_eq(&e->addr, a) || e->return_to_host == SETTING_UNSET)
+			continue;
+		if (entry)
+			*entry = e;
+		return e->return_to_host == SETTING_YES;
+	}
+	return p->return_to_host;
+}
+
 bool policy_needs_iommu(const struct policy *p)
 {
 	return p->require_iommu && !streq(p->driver, "pci-stub");

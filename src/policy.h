@@ -3,6 +3,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "pciaddr.h"
 
@@ -20,12 +21,16 @@ struct origin {
 	unsigned line;
 };
 
+/* A per-device setting: not given on the device line (the [binder] key decides), or given. */
+enum setting { SETTING_UNSET, SETTING_NO, SETTING_YES };
+
 struct policy_entry {
 	union {
 		struct pci_addr addr;
 		struct pci_id id;
 	};
 	struct origin origin;
+	uint8_t return_to_host;	/* enum setting; device entries: "return_to_host=" after the address */
 };
 
 struct entry_list {
@@ -42,6 +47,7 @@ struct policy {
 	bool unbind;
 	bool require_iommu;
 	bool load;
+	bool return_to_host;	/* release --configured (the libvirt hook) gives functions back to the host */
 	bool kill_switch;	/* vfio_binder=off on the command line */
 	struct entry_list devices, ids, excludes;
 	char *options;		/* module parameters, "key=value key=value" */
@@ -53,6 +59,12 @@ void policy_free(struct policy *p);
 int policy_add_entry(struct entry_list *l, const struct policy_entry *e);
 /* Nothing configured at all: the plan says so instead of guessing. */
 bool policy_is_empty(const struct policy *p);
+/*
+ * Whether release --configured gives a to the host: its device entry's
+ * return_to_host=, else [binder] return_to_host. entry (may be NULL) is
+ * set to the device entry that decided, or NULL when the [binder] key did.
+ */
+bool policy_return_to_host(const struct policy *p, const struct pci_addr *a, const struct policy_entry **entry);
 /* The driver needs an IOMMU group to bind (everything but pci-stub). */
 bool policy_needs_iommu(const struct policy *p);
 
