@@ -24,6 +24,7 @@ enum fstate {
 	F_FAILED,	/* cannot be taken; reported, not on the driver */
 	F_SPLIT,	/* on the driver, but its card or group cannot follow: given back */
 	F_NOT_OURS,	/* refused by the plan */
+	F_RELEASED,	/* given back by release at runtime: left alone */
 };
 
 struct fn {
@@ -315,6 +316,10 @@ int apply_plan(const struct sysfs *s, struct pci_table *t, const struct plan *pl
 		x[i].st = F_NOT_OURS;
 		if (plan->v[i].action != PLAN_BIND)
 			continue;
+		if (runtime_is_released(o->runtime, &f->addr)) {
+			x[i].st = F_RELEASED;
+			continue;
+		}
 		if (!f->detailed)
 			pci_func_load_details(s, f);
 		judge(p, f, &x[i]);
@@ -338,6 +343,11 @@ int apply_plan(const struct sysfs *s, struct pci_table *t, const struct plan *pl
 		case F_FAILED:
 			if (!o->dry_run)
 				log_full(x[i].prio, "%s [%04x:%04x]: %s", addr, f->vendor, f->device, x[i].why);
+			break;
+		case F_RELEASED:
+			if (!o->dry_run)
+				log_full(quiet, "%s [%04x:%04x]: left alone: released at runtime ('%s'); 'vfio-binder reserve %s' takes it again",
+					 addr, f->vendor, f->device, runtime_find(o->runtime, &f->addr)->command, addr);
 			break;
 		case F_TODO:
 			x[i].st = take_function(s, o, p, f, addr);
@@ -385,7 +395,7 @@ int apply_plan(const struct sysfs *s, struct pci_table *t, const struct plan *pl
 		struct pci_func *f = &t->v[plan->v[i].func];
 		const char *reason = plan->v[i].reason;
 
-		if (x[i].st == F_NOT_OURS || !in_scope(o, f))
+		if (x[i].st == F_NOT_OURS || x[i].st == F_RELEASED || !in_scope(o, f))
 			continue;
 		pci_addr_fmt(&f->addr, addr);
 		drv[0] = '\0';
@@ -452,7 +462,8 @@ int apply_plan(const struct sysfs *s, struct pci_table *t, const struct plan *pl
 
 		if (!in_scope(o, f))
 			continue;
-		record_add(o->record, &f->addr, p->driver, plan->v[i].action != PLAN_BIND ? RECORD_SKIPPED :
+		record_add(o->record, &f->addr, p->driver,
+			   plan->v[i].action != PLAN_BIND || x[i].st == F_RELEASED ? RECORD_SKIPPED :
 			   x[i].ok ? RECORD_BOUND : RECORD_FAILED);
 	}
 	return failed;

@@ -6,6 +6,7 @@
 
 #include "modload.h"
 #include "record.h"
+#include "runtime.h"
 #include "pci.h"
 #include "select.h"
 #include "sysfs.h"
@@ -33,6 +34,12 @@ struct apply_opts {
 	bool changes_only;
 	/* When set, each planned function's outcome is added to it (bind's boot record). */
 	struct boot_record *record;
+	/*
+	 * The runtime record (runtime.h), or NULL: a planned function that
+	 * `release` gave back is left alone until `reserve` takes it again.
+	 * The monitor's: a uevent or a reload must not undo a release.
+	 */
+	const struct runtime *runtime;
 };
 
 /*

@@ -227,7 +227,7 @@ check "group = bind: the NIC's driver in the JSON" sh -c "'$BINDER' --sysfs '$TM
 # Usage errors.
 "$BINDER" frobnicate > "$TMP/out" 2>&1
 check "unknown command exits 2" [ $? -eq 2 ]
-check "unknown command is named" grep -q "unknown command 'frobnicate' (expected plan, bind, list, status, monitor or doctor)" "$TMP/out"
+check "unknown command is named" grep -q "unknown command 'frobnicate' (expected plan, bind, list, status, monitor, reserve, release or doctor)" "$TMP/out"
 "$BINDER" --frobnicate > /dev/null 2>&1
 check "unknown option exits 2" [ $? -eq 2 ]
 "$BINDER" --log=syslog > "$TMP/out" 2>&1

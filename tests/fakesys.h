@@ -14,6 +14,12 @@
  *   @no-override ADDR      no driver_override file (kernel before 3.16)
  *   @attr ADDR NAME VALUE  the attribute NAME holds VALUE
  *   @rm ADDR NAME          no attribute (or link) NAME
+ *   @class ADDR SUBPATH CLASS [KEY=VALUE...]
+ *                          a class device ADDR/SUBPATH ("-" for ADDR: below
+ *                          devices/virtual) linked from class/CLASS/, with
+ *                          those attributes; dev=MAJ:MIN and devname=NAME
+ *                          make its uevent (drm/card0, sound/card1/pcmC1D3p,
+ *                          net/eth0 flags=0x1003, vtconsole/vtcon1 bind=1)
  * Every test builds its own copy, because bind writes into it.
  */
 
