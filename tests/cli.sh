@@ -3,6 +3,7 @@
 # The whole program on fake sysfs trees: plan output against tests/expected/,
 # exit statuses, and that bad input leaves a tree byte-for-byte unchanged.
 # UPDATE_EXPECTED=1 rewrites the expected files (review the diff before committing).
+# shellcheck source-path=SCRIPTDIR source=lib.sh
 . "${TOPDIR:?}/tests/lib.sh"
 
 EXPECTED="$TOPDIR/tests/expected"

@@ -9,6 +9,7 @@
 # unbind are checked for their writes; tests/test-reserve.c drives the same
 # code with a fake kernel, and tests/vm/scenarios/50-reserve.sh on a real one.
 # UPDATE_EXPECTED=1 rewrites the expected files (review the diff before committing).
+# shellcheck source-path=SCRIPTDIR source=lib.sh
 . "${TOPDIR:?}/tests/lib.sh"
 
 EXPECTED="$TOPDIR/tests/expected"
