@@ -26,6 +26,7 @@ enum fstate {
 	F_FAILED,	/* cannot be taken; reported, not on the driver */
 	F_SPLIT,	/* on the driver, but its card or group cannot follow: given back */
 	F_NOT_OURS,	/* refused by the plan */
+	F_RELEASED,	/* given back by release at runtime: left alone */
 };
 
 struct fn {
@@ -461,6 +462,10 @@ int apply_plan(const struct sysfs *s, struct pci_table *t, const struct plan *pl
 		x[i].st = F_NOT_OURS;
 		if (plan->v[i].action != PLAN_BIND)
 			continue;
+		if (runtime_is_released(o->runtime, &f->addr)) {
+			x[i].st = F_RELEASED;
+			continue;
+		}
 		if (!f->detailed)
 			pci_func_load_details(s, f);
 		judge(p, drv_of(plan, i), f, &x[i]);
@@ -484,6 +489,11 @@ int apply_plan(const struct sysfs *s, struct pci_table *t, const struct plan *pl
 		case F_FAILED:
 			if (!o->dry_run)
 				log_full(x[i].prio, "%s [%04x:%04x]: %s", addr, f->vendor, f->device, x[i].why);
+			break;
+		case F_RELEASED:
+			if (!o->dry_run)
+				log_full(quiet, "%s [%04x:%04x]: left alone: released at runtime ('%s'); 'vfio-binder reserve %s' takes it again",
+					 addr, f->vendor, f->device, runtime_find(o->runtime, &f->addr)->command, addr);
 			break;
 		case F_TODO:
 			x[i].st = take_function(s, o, &plan->v[i], drv_of(plan, i), f, addr);
@@ -529,7 +539,7 @@ int apply_plan(const struct sysfs *s, struct pci_table *t, const struct plan *pl
 		struct pci_func *f = &t->v[plan->v[i].func];
 		const char *reason = plan->v[i].reason, *want = drv_of(plan, i);
 
-		if (x[i].st == F_NOT_OURS || !in_scope(o, f))
+		if (x[i].st == F_NOT_OURS || x[i].st == F_RELEASED || !in_scope(o, f))
 			continue;
 		pci_addr_fmt(&f->addr, addr);
 		drv[0] = '\0';
@@ -596,7 +606,8 @@ int apply_plan(const struct sysfs *s, struct pci_table *t, const struct plan *pl
 
 		if (!in_scope(o, f))
 			continue;
-		record_add(o->record, &f->addr, drv_of(plan, i), plan->v[i].action != PLAN_BIND ? RECORD_SKIPPED :
+		record_add(o->record, &f->addr, drv_of(plan, i),
+			   plan->v[i].action != PLAN_BIND || x[i].st == F_RELEASED ? RECORD_SKIPPED :
 			   x[i].ok ? RECORD_BOUND : RECORD_FAILED);
 	}
 	if (o->access)

@@ -7,6 +7,7 @@
 #include "access.h"
 #include "modload.h"
 #include "record.h"
+#include "runtime.h"
 #include "pci.h"
 #include "select.h"
 #include "sysfs.h"
@@ -38,6 +39,12 @@ struct apply_opts {
 	const char *modules_dir;
 	/* After the read-back: who may open /dev/vfio/N of the groups bound ([access]); NULL: nobody's business */
 	const struct access_opts *access;
+	/*
+	 * The runtime record (runtime.h), or NULL: a planned function that
+	 * `release` gave back is left alone until `reserve` takes it again.
+	 * The monitor's: a uevent or a reload must not undo a release.
+	 */
+	const struct runtime *runtime;
 };
 
 /*

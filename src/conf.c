@@ -21,10 +21,10 @@
 #include "log.h"
 #include "macro.h"
 
-enum scalar { S_POLICY, S_DRIVER, S_COMPANIONS, S_GROUP, S_UNBIND, S_REQUIRE_IOMMU, S_LOAD, S_COUNT };
+enum scalar { S_POLICY, S_DRIVER, S_COMPANIONS, S_GROUP, S_UNBIND, S_REQUIRE_IOMMU, S_LOAD, S_RETURN_TO_HOST, S_COUNT };
 
 static const char *const scalar_names[S_COUNT] = {
-	"policy", "driver", "companions", "group", "unbind", "require_iommu", "load",
+	"policy", "driver", "companions", "group", "unbind", "require_iommu", "load", "return_to_host",
 };
 
 struct parser {
@@ -228,6 +228,8 @@ static int set_scalar(struct parser *ps, enum scalar k, const char *v)
 		p->unbind = b;
 	else if (k == S_REQUIRE_IOMMU)
 		p->require_iommu = b;
+	else if (k == S_RETURN_TO_HOST)
+		p->return_to_host = b;
 	else
 		p->load = b;
 	return 0;
@@ -237,7 +239,7 @@ static int set_scalar(struct parser *ps, enum scalar k, const char *v)
 static void add_device(struct parser *ps, struct entry_list *l, const char *key, const char *v)
 {
 	struct policy_entry e = { .origin = { ps->name, ps->line } };
-	unsigned keys = streq(key, "device") ? ENTRY_KEY_DRIVER | ENTRY_KEY_RESET : 0;
+	unsigned keys = streq(key, "device") ? ENTRY_KEY_DRIVER | ENTRY_KEY_RESET | ENTRY_KEY_RETURN : 0;
 	char err[256];
 
 	if (policy_entry_parse(v, key, keys, &e, err, sizeof(err)) < 0) {
@@ -438,7 +440,7 @@ static int handler(void *user, const char *section, const char *name, const char
 		for (enum scalar k = 0; k < S_COUNT; k++)
 			if (streq(name, scalar_names[k]))
 				return set_scalar(ps, k, value), 1;
-		parse_error(ps, "unknown key '%s' in [binder] (expected policy, driver, companions, group, unbind, require_iommu, load or preload)",
+		parse_error(ps, "unknown key '%s' in [binder] (expected policy, driver, companions, group, unbind, require_iommu, load, preload or return_to_host)",
 			    name);
 	} else if (streq(section, "devices")) {
 		if (streq(name, "device"))

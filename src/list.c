@@ -47,7 +47,8 @@ static void names_of(struct hwdb *names, const struct pci_func *f, const char **
 		hwdb_pci_names(names, f->vendor, f->device, vn, dn);
 }
 
-static void func_line(FILE *out, const struct pci_func *f, const struct plan_entry *e, struct hwdb *names)
+static void func_line(FILE *out, const struct pci_func *f, const struct plan_entry *e, struct hwdb *names,
+		      const struct runtime_func *rf)
 {
 	char addr[PCI_ADDR_STRLEN];
 	const char *vn, *dn;
@@ -75,7 +76,27 @@ static void func_line(FILE *out, const struct pci_func *f, const struct plan_ent
 	}
 	if (e)
 		fprintf(out, "  -> %s: %s", e->action == PLAN_BIND ? "bind" : "skip", e->reason);
+	if (rf)
+		fprintf(out, "%s%s at runtime by '%s'", e ? "; " : "  -> ", runtime_state_str(rf->state), rf->command);
 	fputc('\n', out);
+}
+
+/* "runtime": what reserve or release did to the function since the boot, or null. */
+static void runtime_json(FILE *out, const struct runtime_func *rf)
+{
+	if (!rf) {
+		fputs("null", out);
+		return;
+	}
+	fprintf(out, "{\"state\": \"%s\", \"time\": %lld, \"driver\": ", runtime_state_str(rf->state),
+		(long long)rf->time);
+	if (rf->driver[0])
+		json_string(out, rf->driver);
+	else
+		fputs("null", out);
+	fputs(", \"command\": ", out);
+	json_string(out, rf->command);
+	fputc('}', out);
 }
 
 static void verdict_line(FILE *out, const struct pci_table *t, const struct plan *plan, int g)
@@ -136,7 +157,8 @@ static void json_or_null(FILE *out, const char *s)
 		fputs("null", out);
 }
 
-static void func_json(FILE *out, const struct pci_func *f, const struct plan_entry *e, struct hwdb *names)
+static void func_json(FILE *out, const struct pci_func *f, const struct plan_entry *e, struct hwdb *names,
+		      const struct runtime_func *rf)
 {
 	char addr[PCI_ADDR_STRLEN];
 	const char *vn, *dn;
@@ -165,11 +187,13 @@ static void func_json(FILE *out, const struct pci_func *f, const struct plan_ent
 	} else {
 		fputs("null, \"kind\": null, \"reason\": null", out);
 	}
+	fputs(", \"runtime\": ", out);
+	runtime_json(out, rf);
 	fputc('}', out);
 }
 
 void list_print(FILE *out, const struct pci_table *t, const struct plan *plan, const struct list_filter *flt,
-		struct hwdb *names, bool json)
+		struct hwdb *names, const struct runtime *rt, bool json)
 {
 	_cleanup_free_ const struct plan_entry **by = entries_by_func(t, plan);
 	_cleanup_free_ int *groups = calloc(t->n + 1, sizeof(*groups));
@@ -222,9 +246,9 @@ void list_print(FILE *out, const struct pci_table *t, const struct plan *plan, c
 				continue;
 			if (json) {
 				fputs(first ? "\n      " : ",\n      ", out);
-				func_json(out, &t->v[i], by[i], names);
+				func_json(out, &t->v[i], by[i], names, runtime_find(rt, &t->v[i].addr));
 			} else {
-				func_line(out, &t->v[i], by[i], names);
+				func_line(out, &t->v[i], by[i], names, runtime_find(rt, &t->v[i].addr));
 			}
 			first = false;
 		}
@@ -267,7 +291,7 @@ void list_print_config(FILE *out, const struct pci_table *t, const struct list_f
 		fputs("# no display function matches\n", out);
 }
 
-enum fstatus { ST_OK, ST_NOT_BOUND, ST_OTHER_DRIVER, ST_OVERRIDE_MISSING, ST_NO_OVERRIDE_FILE };
+enum fstatus { ST_OK, ST_NOT_BOUND, ST_OTHER_DRIVER, ST_OVERRIDE_MISSING, ST_NO_OVERRIDE_FILE, ST_RELEASED };
 
 static enum fstatus status_of(const struct pci_func *f, const char *driver)
 {
@@ -282,7 +306,8 @@ static enum fstatus status_of(const struct pci_func *f, const char *driver)
 	return ST_NOT_BOUND;
 }
 
-int status_print(FILE *out, const struct pci_table *t, const struct plan *plan, bool json)
+static void status_line(FILE *out, const struct pci_func *f, enum fstatus st, const char *reason,
+			const struct runtime_func *rf, bool json, bool first)
 {
 	static const char *const words[] = {
 		[ST_OK] = "ok",
@@ -290,6 +315,7 @@ int status_print(FILE *out, const struct pci_table *t, const struct plan *plan, 
 		[ST_OTHER_DRIVER] = "bound to",
 		[ST_OVERRIDE_MISSING] = "override missing",
 		[ST_NO_OVERRIDE_FILE] = "no driver_override attribute",
+		[ST_RELEASED] = "released at runtime",
 	};
 	static const char *const keys[] = {
 		[ST_OK] = "ok",
@@ -297,9 +323,37 @@ int status_print(FILE *out, const struct pci_table *t, const struct plan *plan, 
 		[ST_OTHER_DRIVER] = "other-driver",
 		[ST_OVERRIDE_MISSING] = "override-missing",
 		[ST_NO_OVERRIDE_FILE] = "no-override-attribute",
+		[ST_RELEASED] = "released",
 	};
-	const char *driver = plan->policy->driver;
 	char addr[PCI_ADDR_STRLEN];
+
+	pci_addr_fmt(&f->addr, addr);
+	if (json) {
+		fprintf(out, "%s\n    {\"address\": \"%s\", \"vendor\": \"%04x\", \"device\": \"%04x\", \"status\": \"%s\", \"driver\": ",
+			first ? "" : ",", addr, f->vendor, f->device, keys[st]);
+		json_or_null(out, f->driver);
+		fputs(", \"driver_override\": ", out);
+		json_or_null(out, f->override);
+		fputs(", \"reason\": ", out);
+		json_string(out, reason);
+		fputs(", \"runtime\": ", out);
+		runtime_json(out, rf);
+		fputc('}', out);
+		return;
+	}
+	if (st == ST_RELEASED) {
+		fprintf(out, "%s [%04x:%04x] released at runtime: on %s, by '%s' (%s)\n", addr, f->vendor, f->device,
+			f->driver[0] ? f->driver : "no driver", rf->command, reason);
+		return;
+	}
+	fprintf(out, "%s [%04x:%04x] %s%s%s (%s)\n", addr, f->vendor, f->device, words[st],
+		st == ST_OTHER_DRIVER ? " " : "", st == ST_OTHER_DRIVER ? f->driver : "", reason);
+}
+
+int status_print(FILE *out, const struct pci_table *t, const struct plan *plan, const struct runtime *rt, bool json)
+{
+	const char *driver = plan->policy->driver;
+	size_t released = 0, planned_ok = 0, extra = 0, extra_ok = 0;
 	int bad = 0;
 	bool first = true;
 
@@ -311,26 +365,39 @@ int status_print(FILE *out, const struct pci_table *t, const struct plan *plan, 
 	for (size_t i = 0; i < plan->n; i++) {
 		const struct plan_entry *e = &plan->v[i];
 		const struct pci_func *f = &t->v[e->func];
+		const struct runtime_func *rf = runtime_find(rt, &f->addr);
+		const char *want;
 		enum fstatus st;
 
 		if (e->action != PLAN_BIND)
 			continue;
-		st = status_of(f, e->driver.driver[0] ? e->driver.driver : driver);
+		want = e->driver.driver[0] ? e->driver.driver : driver;
+		st = status_of(f, want);
+		/* Given back on purpose: where it was asked to be, whatever took it since. */
+		if (st != ST_OK && rf && rf->state == RUNTIME_RELEASED && !streq(f->override, want))
+			st = ST_RELEASED;
+		released += st == ST_RELEASED;
+		planned_ok += st == ST_OK;
+		bad += st != ST_OK && st != ST_RELEASED;
+		status_line(out, f, st, e->reason, rf, json, first);
+		first = false;
+	}
+	/* What reserve took beyond the plan must be on the driver too. */
+	for (size_t i = 0; rt && i < rt->n; i++) {
+		const struct pci_func *f = pci_table_find(t, &rt->v[i].addr);
+		const struct plan_entry *e = f ? plan_find(plan, (size_t)(f - t->v)) : NULL;
+		char reason[RUNTIME_COMMAND_MAX + 32];
+		enum fstatus st;
+
+		if (!f || rt->v[i].state != RUNTIME_RESERVED || (e && e->action == PLAN_BIND))
+			continue;
+		snprintf(reason, sizeof(reason), "reserved at runtime by '%s'", rt->v[i].command);
+		/* the driver reserve put it on (a variant under driver = auto) */
+		st = status_of(f, rt->v[i].driver[0] ? rt->v[i].driver : driver);
+		extra++;
+		extra_ok += st == ST_OK;
 		bad += st != ST_OK;
-		pci_addr_fmt(&f->addr, addr);
-		if (json) {
-			fprintf(out, "%s\n    {\"address\": \"%s\", \"vendor\": \"%04x\", \"device\": \"%04x\", \"status\": \"%s\", \"driver\": ",
-				first ? "" : ",", addr, f->vendor, f->device, keys[st]);
-			json_or_null(out, f->driver);
-			fputs(", \"driver_override\": ", out);
-			json_or_null(out, f->override);
-			fputs(", \"reason\": ", out);
-			json_string(out, e->reason);
-			fputc('}', out);
-		} else {
-			fprintf(out, "%s [%04x:%04x] %s%s%s (%s)\n", addr, f->vendor, f->device, words[st],
-				st == ST_OTHER_DRIVER ? " " : "", st == ST_OTHER_DRIVER ? f->driver : "", e->reason);
-		}
+		status_line(out, f, st, reason, &rt->v[i], json, first);
 		first = false;
 	}
 	if (json) {
@@ -338,7 +405,12 @@ int status_print(FILE *out, const struct pci_table *t, const struct plan *plan, 
 	} else if (first) {
 		fputs("nothing planned: nothing to check\n", out);
 	} else {
-		fprintf(out, "%zu planned, %zu on %s\n", plan->n_bind, plan->n_bind - (size_t)bad, driver);
+		fprintf(out, "%zu planned, %zu on %s", plan->n_bind, planned_ok, driver);
+		if (released)
+			fprintf(out, ", %zu released at runtime", released);
+		if (extra)
+			fprintf(out, "; %zu reserved at runtime, %zu on %s", extra, extra_ok, driver);
+		fputc('\n', out);
 	}
 	return bad;
 }

@@ -6,6 +6,7 @@
 
 #include "hwdb.h"
 #include "pci.h"
+#include "runtime.h"
 #include "select.h"
 
 struct list_filter {
@@ -15,16 +16,23 @@ struct list_filter {
 	struct pci_addr device;
 };
 
-/* `vfio-binder list`: every function by IOMMU group, with what the policy would do. */
-void list_print(FILE *f, const struct pci_table *t, const struct plan *plan, const struct list_filter *flt,
-		struct hwdb *names, bool json);
 /*
  * `vfio-binder list --config-lines`: a device line pinned to the IDs of each
  * display function shown (the boot VGA commented out), for [devices].
  */
 void list_print_config(FILE *f, const struct pci_table *t, const struct list_filter *flt, struct hwdb *names);
 /*
- * `vfio-binder status`: what is bound now against what the plan wants.
- * Returns the number of planned functions that are not where the plan wants them.
+ * `vfio-binder list`: every function by IOMMU group, with what the policy
+ * would do and what reserve or release changed since the boot (rt, may be
+ * NULL).
  */
-int status_print(FILE *f, const struct pci_table *t, const struct plan *plan, bool json);
+void list_print(FILE *f, const struct pci_table *t, const struct plan *plan, const struct list_filter *flt,
+		struct hwdb *names, const struct runtime *rt, bool json);
+/*
+ * `vfio-binder status`: what is bound now against what the plan wants. A
+ * planned function that release gave back is where it was asked to be
+ * ("released at runtime"); one that reserve took without the plan must be
+ * on the driver. Returns the number of functions that are not where they
+ * should be.
+ */
+int status_print(FILE *f, const struct pci_table *t, const struct plan *plan, const struct runtime *rt, bool json);

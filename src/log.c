@@ -68,6 +68,11 @@ void log_close(void)
 	to_stderr = 1;
 }
 
+void log_also_stderr(void)
+{
+	to_stderr = 1;
+}
+
 void log_set_max_level(int level)
 {
 	max_level = level;

@@ -17,6 +17,11 @@ int log_parse_target(const char *s, enum log_target *ret);
 /* real_sysfs: whether the binder acts on the running kernel; auto logs to kmsg only then. */
 void log_open(enum log_target target, int real_sysfs);
 void log_close(void);
+/*
+ * Messages go to stderr too, whatever log_open decided: reserve and
+ * release run from scripts and hooks, whose caller reads stderr.
+ */
+void log_also_stderr(void);
 void log_set_max_level(int level);
 int log_get_max_level(void);
 /* Tests capture messages here instead of stderr; NULL restores stderr. */

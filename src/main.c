@@ -24,6 +24,8 @@
 #include "pci.h"
 #include "policy.h"
 #include "record.h"
+#include "reserve.h"
+#include "runtime.h"
 #include "select.h"
 #include "sriov.h"
 #include "sysfs.h"
@@ -39,16 +41,17 @@ static const char *arg_cmdline;		/* default: /proc/cmdline, or --proc DIR/cmdlin
 /* Test roots; NULL: the running system's (see doctor.h) */
 static const char *arg_proc, *arg_etc, *arg_boot, *arg_modules, *arg_run, *arg_dev;
 static bool arg_print_modules, arg_print_config;
-static bool arg_no_cmdline, arg_json, arg_dry_run, arg_no_load, arg_numeric;
+static bool arg_no_cmdline, arg_json, arg_dry_run, arg_no_load, arg_numeric, arg_force, arg_all, arg_configured;
 static enum log_target arg_log = LOG_TARGET_AUTO;
 static enum monitor_source arg_source = MONITOR_SOURCE_KERNEL;
 static struct list_filter arg_filter = { .group = -1 };
 
 static void help(void)
 {
-	printf("Usage: vfio-binder [OPTIONS] [COMMAND]\n"
-	       "Reserve PCI functions (GPUs and their companions) for virtual machines at boot:\n"
-	       "write the driver name into driver_override and load the driver (vfio-pci).\n"
+	printf("Usage: vfio-binder [OPTIONS] [COMMAND] [ADDR...]\n"
+	       "Reserve PCI functions (GPUs and their companions) for virtual machines, at boot\n"
+	       "or at runtime: write the driver name into driver_override and load the driver\n"
+	       "(vfio-pci).\n"
 	       "\n"
 	       "Commands:\n"
 	       "  plan               print what bind would do, and why (the default)\n"
@@ -56,6 +59,9 @@ static void help(void)
 	       "  list               every PCI function by IOMMU group, with names and the plan\n"
 	       "  status             what is bound now against the plan; 0 only if all match\n"
 	       "  monitor            bind, then stay and bind PCI functions that appear later\n"
+	       "  reserve ADDR...    hand these cards to the driver now (the plan's set: a GPU\n"
+	       "                     brings its card); refused if anyone holds them\n"
+	       "  release ADDR...    give them back to the host's drivers now\n"
 	       "  doctor             check everything the next boot depends on; read-only\n"
 	       "\n"
 	       "Options:\n"
@@ -63,25 +69,37 @@ static void help(void)
 	       "      --sysfs DIR    sysfs root (default /sys); a fake tree for tests\n"
 	       "      --cmdline FILE kernel command line (default /proc/cmdline)\n"
 	       "      --no-cmdline   ignore vfio_binder.* parameters\n"
-	       "      --proc DIR     proc root (default /proc; --cmdline defaults to DIR/cmdline)\n"
+	       "      --proc DIR     proc root (default /proc; --cmdline defaults to DIR/cmdline;\n"
+	       "                     reserve, release look there for who holds a device)\n"
 	       "      --etc DIR      etc root (default /etc; -c defaults to DIR/vfio.conf)\n"
 	       "      --boot DIR     boot root (default /boot): doctor\n"
 	       "      --modules DIR  kernel modules root (default /lib/modules): doctor, driver = auto\n"
-	       "      --run DIR      run root (default /run; the boot record in DIR/vfio-binder,\n"
+	       "      --run DIR      run root (default /run; the records in DIR/vfio-binder,\n"
 	       "                     [access]'s udev rule in DIR/udev/rules.d)\n"
-	       "      --dev DIR      dev root (default /dev): [access] on DIR/vfio/N\n"
-	       "      --json         output as JSON (plan, list, status, doctor, bind --dry-run)\n"
-	       "  -n, --dry-run      bind, monitor: print the writes, change nothing\n"
-	       "      --no-load      bind, monitor: overrides (and unbind) only; no load/probe\n"
+	       "      --dev DIR      dev root (default /dev): [access] on DIR/vfio/N; reserve,\n"
+	       "                     release ask a framebuffer there which one the console\n"
+	       "                     draws on\n"
+	       "      --json         output as JSON (plan, list, status, doctor, reserve,\n"
+	       "                     release, bind --dry-run)\n"
+	       "  -n, --dry-run      bind, monitor, reserve, release: print the writes, change\n"
+	       "                     nothing\n"
+	       "      --no-load      bind, monitor, reserve, release: no module load (and for\n"
+	       "                     bind, monitor, reserve no probe)\n"
 	       "      --modules-list plan: the modules bind would load, one a line (for the hooks)\n"
 	       "      --config-lines list: device lines pinned to each GPU's IDs, to paste into\n"
 	       "                     the [devices] section of vfio.conf\n"
+	       "      --all          reserve: everything the plan selects; release: that and\n"
+	       "                     what reserve took\n"
+	       "      --force        reserve: the boot VGA's card (the console goes dark), past\n"
+	       "                     a framebuffer console\n"
+	       "      --configured   release: only what vfio.conf marks return_to_host\n"
 	       "      --gpus         list: display functions and their slots only\n"
 	       "      --group N      list: IOMMU group N only\n"
 	       "      --device ADDR  list: this function only\n"
 	       "      --numeric      list: IDs only, no names from the hardware database\n"
 	       "      --source SRC   monitor: uevents from kernel (default, no udevd) or udev\n"
-	       "      --log=TARGET   bind, monitor: auto (default), stderr or kmsg\n"
+	       "      --log=TARGET   bind, monitor, reserve, release: auto (default), stderr or\n"
+	       "                     kmsg\n"
 	       "  -v, --verbose      more messages\n"
 	       "  -q, --quiet        only warnings and errors\n"
 	       "  -h, --help         this help\n"
@@ -92,10 +110,11 @@ static void help(void)
 	       "  lists .device= (ADDR or ADDR@VVVV:DDDD), .id=, .vfs=, .exclude=\n"
 	       "  (comma-separated, added to the config's).\n"
 	       "\n"
-	       "Exit status: 0 everything as planned (status: everything bound as planned;\n"
+	       "Exit status: 0 everything as planned (status: everything bound as planned or\n"
+	       "  released at runtime; reserve, release: every function ended where asked;\n"
 	       "  doctor: no error found);\n"
 	       "  %d some functions did not end on the driver (status: not all bound;\n"
-	       "  doctor: at least one error);\n"
+	       "  reserve, release: refused, or not all ended where asked; doctor: an error);\n"
 	       "  %d usage or configuration error, nothing written.\n"
 	       "See vfio-binder(8) and vfio.conf(5).\n",
 	       SYSCONFDIR "/vfio.conf", EXIT_PARTIAL, EXIT_USAGE);
@@ -136,6 +155,7 @@ static int run(const char *cmd)
 	struct sysfs s = { .root_fd = -1 };
 	struct pci_table t = { 0 };
 	struct plan plan = { 0 };
+	struct runtime rt = { 0 };
 	struct pci_scan scan;
 	bool bind = streq(cmd, "bind"), list = streq(cmd, "list"), status = streq(cmd, "status");
 	int r, ret = EXIT_USAGE;
@@ -204,19 +224,31 @@ static int run(const char *cmd)
 		log_error("cannot build the plan: %s", strerror(-r));
 		goto out;
 	}
+	/* What reserve and release changed since the boot: in /run, or where --run points (a fake tree has none). */
+	if ((list || status) && (s.real || arg_run)) {
+		struct sysfs run = { .root_fd = -1 };
+		char err[512];
+
+		if (sysfs_open(&run, arg_run ? arg_run : "/run") == 0) {
+			r = runtime_read(&run, &rt, err, sizeof(err));
+			if (r < 0 && r != -ENOENT)
+				log_warning("%s; ignoring it", err);
+		}
+		sysfs_close(&run);
+	}
 	if (list) {
 		struct hwdb *names = arg_numeric ? NULL : hwdb_open();
 
 		if (arg_print_config)
 			list_print_config(stdout, &t, &arg_filter, names);
 		else
-			list_print(stdout, &t, &plan, &arg_filter, names, arg_json);
+			list_print(stdout, &t, &plan, &arg_filter, names, &rt, arg_json);
 		hwdb_close(names);
 		ret = EXIT_SUCCESS;
 		goto out;
 	}
 	if (status) {
-		ret = status_print(stdout, &t, &plan, arg_json) ? EXIT_PARTIAL : EXIT_SUCCESS;
+		ret = status_print(stdout, &t, &plan, &rt, arg_json) ? EXIT_PARTIAL : EXIT_SUCCESS;
 		goto out;
 	}
 	/* A device entry naming a bridge: what bind would refuse to act on at all. */
@@ -259,6 +291,7 @@ static int run(const char *cmd)
 		}
 	}
 out:
+	runtime_free(&rt);
 	plan_free(&plan);
 	pci_table_free(&t);
 	sysfs_close(&s);
@@ -267,11 +300,100 @@ out:
 	return ret;
 }
 
+/* reserve ADDR...|--all and release ADDR...|--all: the targets, checked as strictly as the configuration's. */
+static int reserve_cmd(const char *cmd, int n, char **args)
+{
+	bool release = streq(cmd, "release");
+	struct pci_addr *targets;
+	char *command = NULL;
+	size_t size = 0;
+	FILE *f;
+	int ret = EXIT_USAGE;
+
+	if (!n && !arg_all) {
+		log_error("%s needs PCI addresses (DDDD:BB:DD.F or BB:DD.F) or --all; try 'vfio-binder --help'", cmd);
+		return EXIT_USAGE;
+	}
+	if (n && arg_all) {
+		log_error("%s: --all or addresses, not both", cmd);
+		return EXIT_USAGE;
+	}
+	if (release && arg_force) {
+		log_error("release: --force is for reserve (release refuses while a guest holds the device: stop the guest)");
+		return EXIT_USAGE;
+	}
+	if (!release && arg_configured) {
+		log_error("reserve: --configured is for release (the libvirt hook's)");
+		return EXIT_USAGE;
+	}
+	targets = calloc((size_t)n + 1, sizeof(*targets));
+	if (!targets)
+		return EXIT_USAGE;
+	for (int i = 0; i < n; i++) {
+		int r = pci_addr_parse(args[i], true, &targets[i]);
+
+		if (r < 0) {
+			log_error("invalid PCI address '%s' (expected DDDD:BB:DD.F or BB:DD.F in hex, e.g. 0000:01:00.0%s)",
+				  args[i], r == -ERANGE ? "; device is at most 1f, function at most 7" : "");
+			goto out;
+		}
+	}
+	/* What the runtime record says did it: the command, with full addresses. */
+	f = open_memstream(&command, &size);
+	if (!f)
+		goto out;
+	fputs(cmd, f);
+	if (arg_force)
+		fputs(" --force", f);
+	if (arg_configured)
+		fputs(" --configured", f);
+	if (arg_all)
+		fputs(" --all", f);
+	for (int i = 0; i < n; i++) {
+		char addr[PCI_ADDR_STRLEN];
+
+		fprintf(f, " %s", pci_addr_fmt(&targets[i], addr));
+	}
+	if (fclose(f) != 0)
+		goto out;
+	{
+		struct reserve_opts o = {
+			.release = release,
+			.config = arg_config,
+			.cmdline = arg_no_cmdline ? NULL : arg_cmdline,
+			.sysfs = arg_sysfs,
+			.proc = arg_proc,
+			.dev = arg_dev,
+			.modules_dir = modules_dir(),
+			.run = arg_run,
+			.targets = targets,
+			.n_targets = (size_t)n,
+			.all = arg_all,
+			.force = arg_force,
+			.configured = arg_configured,
+			.json = arg_json,
+			.dry_run = arg_dry_run,
+			.no_load = arg_no_load,
+			.log = arg_log,
+			.command = command,
+			.out = stdout,
+		};
+
+		_Static_assert(RESERVE_EXIT_FAILED == EXIT_PARTIAL && RESERVE_EXIT_USAGE == EXIT_USAGE,
+			       "reserve and release share bind's exit statuses");
+		ret = reserve_run(&o);
+	}
+out:
+	free(command);
+	free(targets);
+	return ret;
+}
+
 int main(int argc, char *argv[])
 {
 	enum { ARG_SYSFS = 0x100, ARG_CMDLINE, ARG_NO_CMDLINE, ARG_JSON, ARG_NO_LOAD, ARG_LOG, ARG_GPUS, ARG_GROUP,
 	       ARG_DEVICE, ARG_NUMERIC, ARG_SOURCE, ARG_PROC, ARG_ETC, ARG_BOOT, ARG_MODULES, ARG_RUN, ARG_DEV,
-	       ARG_MODULES_LIST, ARG_CONFIG_LINES };
+	       ARG_MODULES_LIST, ARG_CONFIG_LINES, ARG_FORCE, ARG_ALL, ARG_CONFIGURED };
 	static const struct option options[] = {
 		{ "config", required_argument, NULL, 'c' },
 		{ "sysfs", required_argument, NULL, ARG_SYSFS },
@@ -294,6 +416,9 @@ int main(int argc, char *argv[])
 		{ "dev", required_argument, NULL, ARG_DEV },
 		{ "modules-list", no_argument, NULL, ARG_MODULES_LIST },
 		{ "config-lines", no_argument, NULL, ARG_CONFIG_LINES },
+		{ "force", no_argument, NULL, ARG_FORCE },
+		{ "all", no_argument, NULL, ARG_ALL },
+		{ "configured", no_argument, NULL, ARG_CONFIGURED },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "quiet", no_argument, NULL, 'q' },
 		{ "help", no_argument, NULL, 'h' },
@@ -389,6 +514,15 @@ int main(int argc, char *argv[])
 		case ARG_RUN:
 			arg_run = optarg;
 			break;
+		case ARG_FORCE:
+			arg_force = true;
+			break;
+		case ARG_ALL:
+			arg_all = true;
+			break;
+		case ARG_CONFIGURED:
+			arg_configured = true;
+			break;
 		case 'v':
 			log_set_max_level(LOG_DEBUG);
 			break;
@@ -417,6 +551,8 @@ int main(int argc, char *argv[])
 		arg_cmdline = cmdline ? cmdline : "/proc/cmdline";
 	if (optind < argc)
 		cmd = argv[optind++];
+	if (streq(cmd, "reserve") || streq(cmd, "release"))
+		return reserve_cmd(cmd, argc - optind, argv + optind);
 	if (optind < argc) {
 		log_error("unexpected argument '%s'; try 'vfio-binder --help'", argv[optind]);
 		return EXIT_USAGE;
@@ -426,6 +562,7 @@ int main(int argc, char *argv[])
 			.config = arg_config,
 			.cmdline = arg_no_cmdline ? NULL : arg_cmdline,
 			.sysfs = arg_sysfs,
+			.run = arg_run,
 			.no_load = arg_no_load,
 			.dry_run = arg_dry_run,
 			.log = arg_log,
@@ -454,7 +591,7 @@ int main(int argc, char *argv[])
 		return doctor_run(&d, stdout);
 	}
 	if (!streq(cmd, "plan") && !streq(cmd, "bind") && !streq(cmd, "list") && !streq(cmd, "status")) {
-		log_error("unknown command '%s' (expected plan, bind, list, status, monitor or doctor); try 'vfio-binder --help'",
+		log_error("unknown command '%s' (expected plan, bind, list, status, monitor, reserve, release or doctor); try 'vfio-binder --help'",
 			  cmd);
 		return EXIT_USAGE;
 	}

@@ -33,6 +33,27 @@ int modload(void *userdata, const char *module, const char *options, unsigned fl
 		log_error("module %s: lookup failed: %s", module, strerror(-r));
 		goto out;
 	}
+	if (flags & MODLOAD_ALIAS) {
+		struct kmod_list *allowed = NULL;
+
+		if (!list) {
+			log_info("%s: no module of the running kernel matches it", module);
+			r = 1;
+			goto out;
+		}
+		r = kmod_module_apply_filter(ctx, KMOD_FILTER_BLACKLIST, list, &allowed);
+		kmod_module_unref_list(list);
+		list = allowed;
+		if (r < 0) {
+			log_error("%s: cannot apply the modprobe.d blacklist: %s", module, strerror(-r));
+			goto out;
+		}
+		if (!list) {
+			log_notice("%s: every module that matches it is blacklisted in modprobe.d: none loaded", module);
+			r = 1;
+			goto out;
+		}
+	}
 	if (!list) {
 		log_error("module %s: not found in the modules of the running kernel; "
 			  "install it (or add it to the initramfs) or set driver = in /etc/vfio.conf", module);
@@ -59,7 +80,8 @@ int modload(void *userdata, const char *module, const char *options, unsigned fl
 				    "on the kernel command line as %s.OPTION=VALUE (e.g. %s.disable_vga=1) or in an "
 				    "'options %s ...' line in /etc/modprobe.d/ (rebuild the initramfs), and reboot",
 				    name, options, name, name, name);
-		q = kmod_module_probe_insert_module(mod, flags & MODLOAD_IGNORE_INSTALL ? KMOD_PROBE_IGNORE_COMMAND : 0,
+		q = kmod_module_probe_insert_module(mod, (flags & MODLOAD_IGNORE_INSTALL ? KMOD_PROBE_IGNORE_COMMAND : 0) |
+							 (flags & MODLOAD_ALIAS ? KMOD_PROBE_APPLY_BLACKLIST : 0),
 						    options, NULL, NULL, NULL);
 		if (q == -EEXIST)
 			q = 0;
@@ -74,9 +96,11 @@ int modload(void *userdata, const char *module, const char *options, unsigned fl
 		kmod_module_unref(mod);
 	}
 	kmod_module_unref_list(list);
+	list = NULL;
 out:
+	kmod_module_unref_list(list);
 	kmod_unref(ctx);
-	return r < 0 ? r : 0;
+	return r < 0 ? r : r == 1 ? 1 : 0;
 }
 
 int modload_none(void *userdata, const char *module, const char *options, unsigned flags)

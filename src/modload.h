@@ -8,6 +8,13 @@
  * module that is built in or already loaded is success.
  */
 #define MODLOAD_IGNORE_INSTALL 0x1	/* modprobe -i: never run install commands */
+/*
+ * module is a device's modalias ("pci:v000010DEd..."): load what modprobe
+ * would for it, the blacklist applied as modprobe applies it to aliases.
+ * No module for it, or only blacklisted ones, returns 1 (nothing loaded),
+ * which is not an error: the device stays without a driver.
+ */
+#define MODLOAD_ALIAS 0x2
 
 int modload(void *userdata, const char *module, const char *options, unsigned flags);
 

@@ -34,6 +34,7 @@
 #include "modload.h"
 #include "monitor.h"
 #include "policy.h"
+#include "runtime.h"
 #include "sriov.h"
 
 /* Uevents handled per wake-up before the signals are looked at again: SIGTERM stays prompt in a flood. */
@@ -62,6 +63,7 @@ struct monitor {
 	const struct monitor_opts *o;
 	struct policy p;
 	struct sysfs s;
+	struct sysfs run;	/* root_fd < 0: no runtime record to honour */
 	bool real;
 	struct udev *udev;
 	struct udev_monitor *mon;
@@ -133,10 +135,29 @@ static int pass(struct monitor *m, const struct pci_addr *slot, bool changes_onl
 		.give_back = true,
 		.changes_only = changes_only,
 	};
-	char addr[PCI_ADDR_STRLEN];
+	char addr[PCI_ADDR_STRLEN], err[512];
+	struct runtime rt = { 0 };
+	bool unbind = m->p.unbind;
 	int r;
 
+	/*
+	 * What release gave back stays with the host until reserve takes it
+	 * again: read each pass, as reserve and release change it any time.
+	 * When it cannot be read, which functions were given back is unknown:
+	 * none is taken from its driver in this pass.
+	 */
+	if (m->run.root_fd >= 0) {
+		r = runtime_read(&m->run, &rt, err, sizeof(err));
+		if (r == 0) {
+			ao.runtime = &rt;
+		} else if (r != -ENOENT) {
+			log_warning("%s; until it can be read the monitor takes no function from its driver", err);
+			m->p.unbind = false;
+		}
+	}
 	r = bind_pass(&m->s, &m->p, &ao);
+	m->p.unbind = unbind;
+	runtime_free(&rt);
 	if (m->o->dry_run)
 		fflush(stdout);
 	if (r > 0 && !changes_only)
@@ -370,7 +391,7 @@ static int setup(struct monitor *m)
 
 int monitor_run(const struct monitor_opts *o)
 {
-	struct monitor m = { .o = o, .s = { .root_fd = -1 }, .sigfd = -1 };
+	struct monitor m = { .o = o, .s = { .root_fd = -1 }, .run = { .root_fd = -1 }, .sigfd = -1 };
 	unsigned idle_errors = 0;
 	int ret = MONITOR_EXIT_FAILURE, r;
 
@@ -389,6 +410,9 @@ int monitor_run(const struct monitor_opts *o)
 		goto out;
 	}
 	m.real = m.s.real;
+	if ((o->run || m.real) && (r = sysfs_open(&m.run, o->run ? o->run : "/run")) < 0)
+		log_warning("cannot open the run root %s: %s; what release gave back is not known to the monitor",
+			    o->run ? o->run : "/run", strerror(-r));
 	if (m.real && !o->dry_run && geteuid() != 0) {
 		log_error("monitor writes to /sys and must run as root; 'vfio-binder plan' shows what it would do");
 		ret = MONITOR_EXIT_CONFIG;
@@ -443,6 +467,7 @@ out:
 	if (m.sigfd >= 0)
 		close(m.sigfd);
 	sysfs_close(&m.s);
+	sysfs_close(&m.run);
 	policy_free(&m.p);
 	log_close();
 	return ret;

@@ -16,6 +16,7 @@ struct monitor_opts {
 	const char *config;	/* /etc/vfio.conf */
 	const char *cmdline;	/* /proc/cmdline; NULL: --no-cmdline */
 	const char *sysfs;	/* /sys, or a test tree */
+	const char *run;	/* the run root with the runtime record; NULL: /run on the real sysfs, none on a test tree */
 	bool no_load;		/* --no-load: overrides only, no module load, no probe */
 	bool dry_run;		/* --dry-run: print the writes, make none */
 	enum log_target log;	/* auto means stderr for the daemon: its supervisor keeps stderr */

@@ -60,9 +60,55 @@ int policy_add_entry(struct entry_list *l, const struct policy_entry *e)
 	return 0;
 }
 
+static int copy_list(struct entry_list *dst, const struct entry_list *src)
+{
+	for (size_t i = 0; i < src->n; i++)
+		if (policy_add_entry(dst, &src->v[i]) < 0)
+			return -ENOMEM;
+	return 0;
+}
+
+static int copy_str(char **dst, const char *src)
+{
+	*dst = src ? strdup(src) : NULL;
+	return src && !*dst ? -ENOMEM : 0;
+}
+
+int policy_copy(struct policy *dst, const struct policy *src)
+{
+	*dst = *src;
+	dst->devices = dst->ids = dst->excludes = dst->vfs = dst->sriov = (struct entry_list){ 0 };
+	dst->preload = dst->owner = dst->group_owner = dst->options = dst->config_file = NULL;
+	if (copy_list(&dst->devices, &src->devices) < 0 || copy_list(&dst->ids, &src->ids) < 0 ||
+	    copy_list(&dst->excludes, &src->excludes) < 0 || copy_list(&dst->vfs, &src->vfs) < 0 ||
+	    copy_list(&dst->sriov, &src->sriov) < 0 || copy_str(&dst->preload, src->preload) < 0 ||
+	    copy_str(&dst->owner, src->owner) < 0 || copy_str(&dst->group_owner, src->group_owner) < 0 ||
+	    copy_str(&dst->options, src->options) < 0 || copy_str(&dst->config_file, src->config_file) < 0) {
+		policy_free(dst);
+		return -ENOMEM;
+	}
+	return 0;
+}
+
 bool policy_is_empty(const struct policy *p)
 {
 	return p->mode == POLICY_LIST && p->devices.n == 0 && p->ids.n == 0 && p->vfs.n == 0 && p->sriov.n == 0;
+}
+
+bool policy_return_to_host(const struct policy *p, const struct pci_addr *a, const struct policy_entry **entry)
+{
+	if (entry)
+		*entry = NULL;
+	for (size_t i = 0; i < p->devices.n; i++) {
+		const struct policy_entry *e = &p->devices.v[i];
+
+		if (!pci_addr_eq(&e->addr, a) || e->return_to_host == SETTING_UNSET)
+			continue;
+		if (entry)
+			*entry = e;
+		return e->return_to_host == SETTING_YES;
+	}
+	return p->return_to_host;
 }
 
 bool policy_needs_iommu(const struct policy *p)
@@ -217,7 +263,7 @@ static bool next_word(const char **s, char *buf, size_t size, bool at_ends)
 int policy_entry_parse(const char *s, const char *what, unsigned keys, struct policy_entry *e, char *err,
 		       size_t errsize)
 {
-	char w[DRIVER_NAME_MAX + 32] = "";
+	char w[DRIVER_NAME_MAX + 32] = "", addr[PCI_ADDR_STRLEN];
 	int r;
 
 	if (!next_word(&s, w, sizeof(w), true) || streq(w, "@"))
@@ -254,24 +300,35 @@ int policy_entry_parse(const char *s, const char *what, unsigned keys, struct po
 			}
 		}
 	}
+	pci_addr_fmt(&e->addr, addr);
 	while (next_word(&s, w, sizeof(w), false)) {
 		char *v = strchr(w, '=');
 
 		if (!v || !keys)
-			return snprintf(err, errsize, "unexpected '%s' after the address (expected %s)", w,
-					keys ? "KEY=VALUE: driver=, reset_method=" : "nothing"), -EINVAL;
+			return snprintf(err, errsize, "unexpected '%s' after the address %s (expected %s)", w, addr,
+					keys ? "KEY=VALUE: driver=, reset_method=, return_to_host=" : "nothing"), -EINVAL;
 		*v++ = '\0';
 		if ((keys & ENTRY_KEY_DRIVER) && streq(w, "driver")) {
 			if (!streq(v, "auto") && !driver_name_valid(v))
-				return snprintf(err, errsize, "invalid driver name '%s' (a module name, or auto)", v), -EINVAL;
+				return snprintf(err, errsize, "invalid driver name '%s' for device %s (a module name, or auto)", v,
+						addr), -EINVAL;
 			driver_name_set(&e->driver, v);
 		} else if ((keys & ENTRY_KEY_RESET) && streq(w, "reset_method")) {
 			if (reset_method_parse(v, &e->reset) < 0)
-				return snprintf(err, errsize, "unknown reset_method '%s' (expected device_specific, acpi, flr, af_flr, pm, bus, cxl_bus or default)",
-						v), -EINVAL;
+				return snprintf(err, errsize, "unknown reset_method '%s' for device %s (expected device_specific, acpi, flr, af_flr, pm, bus, cxl_bus or default)",
+						v, addr), -EINVAL;
+		} else if ((keys & ENTRY_KEY_RETURN) && streq(w, "return_to_host")) {
+			bool b;
+
+			if (e->return_to_host != SETTING_UNSET)
+				return snprintf(err, errsize, "return_to_host given twice for device %s", addr), -EINVAL;
+			if (bool_parse(v, &b) < 0)
+				return snprintf(err, errsize, "invalid value '%s' for return_to_host of device %s (expected yes or no)",
+						v, addr), -EINVAL;
+			e->return_to_host = b ? SETTING_YES : SETTING_NO;
 		} else {
-			return snprintf(err, errsize, "unknown key '%s' on a device line (expected driver= or reset_method=)", w),
-			       -EINVAL;
+			return snprintf(err, errsize, "unknown key '%s' for device %s (expected driver=, reset_method= or return_to_host=)",
+					w, addr), -EINVAL;
 		}
 	}
 	if (*s)

@@ -3,6 +3,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "pciaddr.h"
 
@@ -30,6 +31,8 @@ struct driver_name {
 	char module[DRIVER_NAME_MAX];	/* what libkmod loads */
 	bool automatic;			/* driver = auto: a vfio variant driver by modalias, else vfio-pci */
 };
+/* A per-device setting: not given on the device line (the [binder] key decides), or given. */
+enum setting { SETTING_UNSET, SETTING_NO, SETTING_YES };
 
 struct policy_entry {
 	union {
@@ -45,6 +48,7 @@ struct policy_entry {
 	enum reset_method reset;
 	/* [sriov] entries: how many virtual functions to create */
 	unsigned vfs;
+	uint8_t return_to_host;	/* enum setting; device entries: "return_to_host=" after the address */
 };
 
 struct entry_list {
@@ -62,6 +66,7 @@ struct policy {
 	bool unbind;
 	bool require_iommu;
 	bool load;
+	bool return_to_host;	/* release --configured (the libvirt hook) gives functions back to the host */
 	bool kill_switch;	/* vfio_binder=off on the command line */
 	struct entry_list devices, ids, excludes;
 	struct entry_list vfs;		/* vfs = PF: every virtual function of that physical function */
@@ -76,9 +81,21 @@ struct policy {
 
 void policy_init(struct policy *p);
 void policy_free(struct policy *p);
+/*
+ * A deep copy (dst is overwritten, not freed first). The entries' origins
+ * still point into src's config_file: src must outlive dst. 0 or -ENOMEM
+ * (dst then freed).
+ */
+int policy_copy(struct policy *dst, const struct policy *src);
 int policy_add_entry(struct entry_list *l, const struct policy_entry *e);
 /* Nothing configured at all: the plan says so instead of guessing. */
 bool policy_is_empty(const struct policy *p);
+/*
+ * Whether release --configured gives a to the host: its device entry's
+ * return_to_host=, else [binder] return_to_host. entry (may be NULL) is
+ * set to the device entry that decided, or NULL when the [binder] key did.
+ */
+bool policy_return_to_host(const struct policy *p, const struct pci_addr *a, const struct policy_entry **entry);
 /* The driver needs an IOMMU group to bind (everything but pci-stub). */
 bool policy_needs_iommu(const struct policy *p);
 
@@ -108,6 +125,7 @@ void driver_name_set(struct driver_name *d, const char *name);
  */
 #define ENTRY_KEY_DRIVER 0x1	/* driver=NAME|auto */
 #define ENTRY_KEY_RESET 0x2	/* reset_method=METHOD */
+#define ENTRY_KEY_RETURN 0x4	/* return_to_host=yes|no */
 int policy_entry_parse(const char *s, const char *what, unsigned keys, struct policy_entry *e, char *err,
 		       size_t errsize);
 int reset_method_parse(const char *s, enum reset_method *ret);

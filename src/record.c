@@ -99,7 +99,7 @@ static int write_all(int fd, const char *data, size_t len)
  * the old file or the new one, never half of one. No fsync: /run is a
  * tmpfs, and the boot should not wait for a disk it does not have.
  */
-static int replace_file(int dfd, const char *name, const char *data, size_t len)
+int record_replace_file(int dfd, const char *name, const char *data, size_t len)
 {
 	char tmp[64];
 	int fd, r;
@@ -129,9 +129,27 @@ static int read_path(const char *path, char **ret, size_t *len)
 	return read_fd_all(fd, RECORD_SIZE_MAX, ret, len);
 }
 
+int record_dir_open(const char *run_dir)
+{
+	_cleanup_close_ int run_fd = open(run_dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	int dfd;
+
+	if (run_fd < 0)
+		return -errno;
+	if (mkdirat(run_fd, RECORD_DIR, 0755) == 0) {
+		/* The umask may have taken bits off; only a directory made here is ours to set. */
+		if (fchmodat(run_fd, RECORD_DIR, 0755, 0) < 0)
+			return -errno;
+	} else if (errno != EEXIST) {
+		return -errno;
+	}
+	dfd = openat(run_fd, RECORD_DIR, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	return dfd < 0 ? -errno : dfd;
+}
+
 int record_write(const char *run_dir, const struct boot_record *r, const char *conf, size_t conf_len)
 {
-	_cleanup_close_ int run_fd = -1, dfd = -1;
+	_cleanup_close_ int dfd = -1;
 	_cleanup_free_ char *text = NULL, *copy = NULL;
 	size_t size = 0;
 	FILE *f;
@@ -147,24 +165,9 @@ int record_write(const char *run_dir, const struct boot_record *r, const char *c
 			return -EINVAL;
 		}
 
-	run_fd = open(run_dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (run_fd < 0) {
-		e = -errno;
-		goto fail;
-	}
-	if (mkdirat(run_fd, RECORD_DIR, 0755) == 0) {
-		/* The umask may have taken bits off; only a directory made here is ours to set. */
-		if (fchmodat(run_fd, RECORD_DIR, 0755, 0) < 0) {
-			e = -errno;
-			goto fail;
-		}
-	} else if (errno != EEXIST) {
-		e = -errno;
-		goto fail;
-	}
-	dfd = openat(run_fd, RECORD_DIR, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	dfd = record_dir_open(run_dir);
 	if (dfd < 0) {
-		e = -errno;
+		e = dfd;
 		goto fail;
 	}
 
@@ -178,7 +181,7 @@ int record_write(const char *run_dir, const struct boot_record *r, const char *c
 			}
 			conf = copy;
 		}
-		e = replace_file(dfd, RECORD_CONF_FILE, conf, conf_len);
+		e = record_replace_file(dfd, RECORD_CONF_FILE, conf, conf_len);
 	} else {
 		e = unlinkat(dfd, RECORD_CONF_FILE, 0) < 0 && errno != ENOENT ? -errno : 0;
 	}
@@ -203,7 +206,7 @@ int record_write(const char *run_dir, const struct boot_record *r, const char *c
 		e = -ENOMEM;
 		goto fail;
 	}
-	e = replace_file(dfd, RECORD_FILE, text, size);
+	e = record_replace_file(dfd, RECORD_FILE, text, size);
 	if (e < 0)
 		goto fail;
 	return 0;

@@ -69,6 +69,18 @@ void record_free(struct boot_record *r);
 int record_write(const char *run_dir, const struct boot_record *r, const char *conf, size_t conf_len);
 
 /*
+ * RUN/vfio-binder, made 0755 when it is missing: an O_DIRECTORY fd, or
+ * -errno. The runtime records (runtime.h) live there too.
+ */
+int record_dir_open(const char *run_dir);
+/*
+ * name in the directory dfd gets data through a temporary file and a
+ * rename, so a reader sees the old file or the new one, never half of one.
+ * Mode 0644 whatever the umask. 0 or -errno.
+ */
+int record_replace_file(int dfd, const char *name, const char *data, size_t len);
+
+/*
  * Reads the record below the run root. -ENOENT when there is none; another
  * -errno with a message in err (file:line and what is wrong) when it
  * cannot be used. boot.conf is read into config_copy when it exists.

@@ -34,7 +34,7 @@ huge_cmdline="$(printf 'x%.0s' $(seq 1 70000)) vfio_binder.device=01:00.0"
 #   input: printf %b text, or @NAME for the inputs made in make_input
 cases=$(cat <<'TABLE'
 unknown-section|conf|2|unchanged|[binder]\npolicy = list\n[vfio]\ndevice = 01:00.0\n|bad.conf:3: unknown section [vfio] (expected [binder], [devices], [options], [sriov] or [access])
-unknown-key-binder|conf|2|unchanged|[binder]\npolicyy = boot_vga\n|bad.conf:2: unknown key 'policyy' in [binder] (expected policy, driver, companions, group, unbind, require_iommu, load or preload)
+unknown-key-binder|conf|2|unchanged|[binder]\npolicyy = boot_vga\n|bad.conf:2: unknown key 'policyy' in [binder] (expected policy, driver, companions, group, unbind, require_iommu, load, preload or return_to_host)
 unknown-key-devices|conf|2|unchanged|[devices]\ndevices = 01:00.0\n|bad.conf:2: unknown key 'devices' in [devices] (expected device, id, vfs or exclude)
 key-outside-section|conf|2|unchanged|device = 01:00.0\n|bad.conf:1: key 'device' outside any section (put it under [binder], [devices], [options], [sriov] or [access])
 empty-value|conf|2|unchanged|[devices]\ndevice =\n|bad.conf:2: empty value for 'device'

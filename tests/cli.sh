@@ -3,6 +3,7 @@
 # The whole program on fake sysfs trees: plan output against tests/expected/,
 # exit statuses, and that bad input leaves a tree byte-for-byte unchanged.
 # UPDATE_EXPECTED=1 rewrites the expected files (review the diff before committing).
+# shellcheck source-path=SCRIPTDIR source=lib.sh
 . "${TOPDIR:?}/tests/lib.sh"
 
 EXPECTED="$TOPDIR/tests/expected"
@@ -227,7 +228,7 @@ check "group = bind: the NIC's driver in the JSON" sh -c "'$BINDER' --sysfs '$TM
 # Usage errors.
 "$BINDER" frobnicate > "$TMP/out" 2>&1
 check "unknown command exits 2" [ $? -eq 2 ]
-check "unknown command is named" grep -q "unknown command 'frobnicate' (expected plan, bind, list, status, monitor or doctor)" "$TMP/out"
+check "unknown command is named" grep -q "unknown command 'frobnicate' (expected plan, bind, list, status, monitor, reserve, release or doctor)" "$TMP/out"
 "$BINDER" --frobnicate > /dev/null 2>&1
 check "unknown option exits 2" [ $? -eq 2 ]
 "$BINDER" --log=syslog > "$TMP/out" 2>&1

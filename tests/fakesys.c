@@ -182,10 +182,84 @@ static int devpath_of(const char *dir, const char *addr, char *buf, size_t size)
 	return 0;
 }
 
+/*
+ * @class ADDR SUBPATH CLASS [KEY=VALUE...]: a class device below the
+ * function ("-": below devices/virtual), linked from class/CLASS/, with its
+ * attributes; dev=MAJ:MIN and devname=NAME also make its uevent. A word
+ * without '=' belongs to the value before it ("name=(M) frame buffer device").
+ */
+static int class_device(const char *dir, const char *devpath, const char *arg)
+{
+	char sub[512], cls[64], words[1024], rel[4096], target[4096], uevent[512] = "";
+	char *w, *save = NULL;
+	char values[16][256], keys[16][64];
+	int n = 0, r;
+	const char *base;
+
+	words[0] = '\0';
+	if (sscanf(arg, "%511s %63s %1023[^\n]", sub, cls, words) < 2)
+		return -EINVAL;
+	snprintf(rel, sizeof(rel), "%s/%s/%s", dir, devpath, sub);
+	r = mkdir_p(rel);
+	if (r < 0)
+		return r;
+	snprintf(rel, sizeof(rel), "%s/class/%s", dir, cls);
+	mkdir_p(rel);
+	base = strrchr(sub, '/') ? strrchr(sub, '/') + 1 : sub;
+	snprintf(rel, sizeof(rel), "class/%s/%s", cls, base);
+	snprintf(target, sizeof(target), "../../%s/%s", devpath, sub);
+	r = link_to(dir, target, rel);
+	if (r < 0)
+		return r;
+	for (w = strtok_r(words, " ", &save); w && n < 16; w = strtok_r(NULL, " ", &save)) {
+		char *eq = strchr(w, '=');
+
+		if (eq) {
+			*eq = '\0';
+			snprintf(keys[n], sizeof(keys[n]), "%s", w);
+			snprintf(values[n++], sizeof(values[0]), "%s", eq + 1);
+		} else if (n) {
+			size_t l = strlen(values[n - 1]);
+
+			snprintf(values[n - 1] + l, sizeof(values[0]) - l, " %s", w);
+		}
+	}
+	for (int i = 0; i < n; i++) {
+		char val[300];
+
+		if (!strcmp(keys[i], "devname")) {
+			size_t l = strlen(uevent);
+
+			snprintf(uevent + l, sizeof(uevent) - l, "DEVNAME=%s\n", values[i]);
+			continue;
+		}
+		if (!strcmp(keys[i], "dev")) {
+			unsigned ma, mi;
+			size_t l = strlen(uevent);
+
+			if (sscanf(values[i], "%u:%u", &ma, &mi) == 2)
+				snprintf(uevent + l, sizeof(uevent) - l, "MAJOR=%u\nMINOR=%u\n", ma, mi);
+		}
+		snprintf(rel, sizeof(rel), "%s/%s/%s", devpath, sub, keys[i]);
+		snprintf(val, sizeof(val), "%s\n", values[i]);
+		r = put(dir, rel, val);
+		if (r < 0)
+			return r;
+	}
+	if (!uevent[0])
+		return 0;
+	snprintf(rel, sizeof(rel), "%s/%s/uevent", devpath, sub);
+	return put(dir, rel, uevent);
+}
+
 static int directive(const char *dir, const char *cmd, const char *addr, const char *arg)
 {
 	char rel[4096], target[4096], devpath[1024], up[256], name[64];
-	int r = devpath_of(dir, addr, devpath, sizeof(devpath));
+	int r;
+
+	if (!strcmp(cmd, "@class") && !strcmp(addr, "-"))
+		return class_device(dir, "devices/virtual", arg);
+	r = devpath_of(dir, addr, devpath, sizeof(devpath));
 
 	if (r < 0) {
 		fprintf(stderr, "fakesys: %s %s: no such function\n", cmd, addr);
@@ -243,6 +317,8 @@ static int directive(const char *dir, const char *cmd, const char *addr, const c
 		snprintf(rel, sizeof(rel), "%s/%s", pfpath, vfn);
 		return link_to(dir, target, rel);
 	}
+	if (!strcmp(cmd, "@class"))
+		return class_device(dir, devpath, arg);
 	/* @rm ADDR NAME: an attribute or link the kernel would not show */
 	if (!strcmp(cmd, "@rm")) {
 		snprintf(rel, sizeof(rel), "%s/%s/%s", dir, devpath, arg);

@@ -17,6 +17,12 @@
  *   @physfn VF PF          VF is a virtual function of PF (physfn and virtfnN links)
  * In-memory tables (fakesys_table) also take @variant ADDR MODULE (driver =
  * auto found that variant driver) and @attr ADDR subsystem VVVV:DDDD.
+ *   @class ADDR SUBPATH CLASS [KEY=VALUE...]
+ *                          a class device ADDR/SUBPATH ("-" for ADDR: below
+ *                          devices/virtual) linked from class/CLASS/, with
+ *                          those attributes; dev=MAJ:MIN and devname=NAME
+ *                          make its uevent (drm/card0, sound/card1/pcmC1D3p,
+ *                          net/eth0 flags=0x1003, vtconsole/vtcon1 bind=1)
  * Every test builds its own copy, because bind writes into it.
  */
 

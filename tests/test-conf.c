@@ -119,6 +119,19 @@ static const struct {
 	/* An indented line would be a continuation of the previous value for inih. */
 	{ "[binder]\npolicy = boot_vga\n  driver = ../../x\n", "vfio.conf:3: invalid driver name '../../x'" },
 	{ "[binder]\npolicy = list\n\xff\xfe\n", "vfio.conf:3: not valid UTF-8" },
+	{ "[binder]\nreturn_to_host = sometimes\n",
+	  "vfio.conf:2: invalid value 'sometimes' for return_to_host (expected yes or no)" },
+	/* the words after a device's address: per-device settings, each key=value */
+	{ "[devices]\ndevice = 01:00.0 return_to_host=maybe\n",
+	  "vfio.conf:2: invalid value 'maybe' for return_to_host of device 0000:01:00.0 (expected yes or no)" },
+	{ "[devices]\ndevice = 01:00.0 return_to_host=yes return_to_host=no\n",
+	  "vfio.conf:2: return_to_host given twice for device 0000:01:00.0" },
+	{ "[devices]\ndevice = 01:00.0 frobnicate=1\n",
+	  "vfio.conf:2: unknown key 'frobnicate' for device 0000:01:00.0 (expected driver=, reset_method= or return_to_host=)" },
+	{ "[devices]\ndevice = 01:00.0 yes\n", "vfio.conf:2: unexpected 'yes' after the address 0000:01:00.0 (expected KEY=VALUE" },
+	{ "[devices]\ndevice = 01:00.9 return_to_host=yes\n",
+	  "vfio.conf:2: invalid PCI address '01:00.9' for device (device is at most 1f, function at most 7)" },
+	{ "[devices]\nexclude = 01:00.0 return_to_host=yes\n", "vfio.conf:2: unexpected 'return_to_host=yes' after the address 0000:01:00.0 (expected nothing)" },
 	{ "[binder]\n\xc0\xaf = 1\n", "vfio.conf:2: not valid UTF-8" },
 };
 
@@ -394,6 +407,50 @@ START_TEST(test_device_lines)
 }
 END_TEST
 
+START_TEST(test_return_to_host)
+{
+	struct policy p;
+	const struct policy_entry *e;
+	struct pci_addr a;
+
+	policy_init(&p);
+	ck_assert(!p.return_to_host);
+	ck_assert_int_eq(parse(&p,
+		"[binder]\n"
+		"return_to_host = yes\n"
+		"[devices]\n"
+		"device = 01:00.0 return_to_host=no   ; the guest's for good\n"
+		"device = 02:00.0\treturn_to_host=yes\n"
+		"device = 03:00.0\n"), 0);
+	ck_assert(p.return_to_host);
+	ck_assert_uint_eq(p.devices.n, 3);
+	ck_assert_uint_eq(p.devices.v[0].return_to_host, SETTING_NO);
+	ck_assert_uint_eq(p.devices.v[1].return_to_host, SETTING_YES);
+	ck_assert_uint_eq(p.devices.v[2].return_to_host, SETTING_UNSET);
+	/* the device line decides; without one, [binder] does */
+	ck_assert_int_eq(pci_addr_parse("01:00.0", true, &a), 0);
+	ck_assert(!policy_return_to_host(&p, &a, &e));
+	ck_assert_uint_eq(e->origin.line, 4);
+	ck_assert_int_eq(pci_addr_parse("02:00.0", true, &a), 0);
+	ck_assert(policy_return_to_host(&p, &a, &e));
+	ck_assert_ptr_nonnull(e);
+	ck_assert_int_eq(pci_addr_parse("03:00.0", true, &a), 0);
+	ck_assert(policy_return_to_host(&p, &a, &e));
+	ck_assert_ptr_null(e);
+	ck_assert_int_eq(pci_addr_parse("04:00.0", true, &a), 0);
+	ck_assert(policy_return_to_host(&p, &a, NULL));
+	policy_free(&p);
+
+	/* the default: nothing goes back */
+	policy_init(&p);
+	ck_assert_int_eq(parse(&p, "[devices]\ndevice = 01:00.0\n"), 0);
+	ck_assert_int_eq(pci_addr_parse("01:00.0", true, &a), 0);
+	ck_assert(!policy_return_to_host(&p, &a, &e));
+	ck_assert_ptr_null(e);
+	policy_free(&p);
+}
+END_TEST
+
 START_TEST(test_device_line_errors)
 {
 	static const struct {
@@ -401,11 +458,11 @@ START_TEST(test_device_line_errors)
 	} cases[] = {
 		{ "[devices]\ndevice = 01:00.0 @ 10de\n", "vfio.conf:2: expected the vendor:device ID the function must have after '@'" },
 		{ "[devices]\ndevice = 01:00.0 @ 10de:1b81 zz:zz\n", "vfio.conf:2: expected the subsystem ID (e.g. 1458:3771) after the ID, got 'zz:zz'" },
-		{ "[devices]\ndevice = 01:00.0 colour=red\n", "vfio.conf:2: unknown key 'colour' on a device line (expected driver= or reset_method=)" },
+		{ "[devices]\ndevice = 01:00.0 colour=red\n", "vfio.conf:2: unknown key 'colour' for device 0000:01:00.0 (expected driver=, reset_method= or return_to_host=)" },
 		{ "[devices]\ndevice = 01:00.0 reset_method=magic\n", "vfio.conf:2: unknown reset_method 'magic'" },
-		{ "[devices]\ndevice = 01:00.0 driver=../x\n", "vfio.conf:2: invalid driver name '../x' (a module name, or auto)" },
+		{ "[devices]\ndevice = 01:00.0 driver=../x\n", "vfio.conf:2: invalid driver name '../x' for device 0000:01:00.0 (a module name, or auto)" },
 		{ "[devices]\nexclude = 01:00.0 @ 10de:1b81\n", "vfio.conf:2: exclude takes an address only" },
-		{ "[devices]\nexclude = 01:00.0 driver=pci-stub\n", "vfio.conf:2: unexpected 'driver=pci-stub' after the address (expected nothing)" },
+		{ "[devices]\nexclude = 01:00.0 driver=pci-stub\n", "vfio.conf:2: unexpected 'driver=pci-stub' after the address 0000:01:00.0 (expected nothing)" },
 		{ "[sriov]\n0000:04:00.0 = many\n", "vfio.conf:2: [sriov] 0000:04:00.0: the number of virtual functions must be 0 to 4096, got 'many'" },
 		{ "[sriov]\n0000:04:00.0 = 5000\n", "must be 0 to 4096, got '5000'" },
 		{ "[sriov]\n04:00.0\n", "vfio.conf:2: expected 'ADDRESS = NUMBER OF VFS' in [sriov], got '04:00.0'" },
@@ -438,6 +495,7 @@ int main(void)
 
 	tcase_add_test(tc, test_every_key);
 	tcase_add_test(tc, test_defaults);
+	tcase_add_test(tc, test_return_to_host);
 	tcase_add_loop_test(tc, test_errors, 0, (int)(sizeof(errors) / sizeof(errors[0])));
 	tcase_add_test(tc, test_all_errors_reported);
 	tcase_add_test(tc, test_nul_byte);

@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include "record.h"
+#include "runtime.h"
 #include "sysfs.h"
 #include "testutil.h"
 
@@ -242,6 +243,94 @@ START_TEST(test_read_unknown_keys)
 }
 END_TEST
 
+static int runtime_back(struct runtime *rt, char *err, size_t size)
+{
+	struct sysfs run = { .root_fd = -1 };
+	int r;
+
+	ck_assert_int_eq(sysfs_open(&run, dir), 0);
+	r = runtime_read(&run, rt, err, size);
+	sysfs_close(&run);
+	return r;
+}
+
+/* The runtime record: one line per function, its last change; the command kept whole. */
+START_TEST(test_runtime_round_trip)
+{
+	struct runtime rt = { 0 }, back = { 0 };
+	struct pci_addr a = addr("0000:2d:00.1"), b = addr("0000:01:00.0"), c = addr("0000:01:00.1");
+	char err[256] = "", *text;
+
+	ck_assert_int_eq(runtime_set(&rt, &a, RUNTIME_RESERVED, 100, "vfio-pci", "reserve 0000:2d:00.0"), 0);
+	ck_assert_int_eq(runtime_set(&rt, &b, RUNTIME_RESERVED, 101, "vfio-pci", "reserve --force 0000:01:00.0"), 0);
+	/* the last change of a function replaces its line */
+	ck_assert_int_eq(runtime_set(&rt, &b, RUNTIME_RELEASED, 102, "", "release --configured 0000:01:00.0\nforged 1"), 0);
+	ck_assert_int_eq(runtime_set(&rt, &c, RUNTIME_RELEASED, 103, "snd_hda_intel", "release 0000:01:00.0"), 0);
+	ck_assert_int_eq(runtime_write(dir, &rt), 0);
+	text = fakesys_read(dir, "vfio-binder/runtime");
+	ck_assert_str_eq(text,
+			 "version 1\n"
+			 "function 0000:01:00.0 released 102 - release --configured 0000:01:00.0 forged 1\n"
+			 "function 0000:01:00.1 released 103 snd_hda_intel release 0000:01:00.0\n"
+			 "function 0000:2d:00.1 reserved 100 vfio-pci reserve 0000:2d:00.0");
+	free(text);
+	ck_assert_uint_eq(mode_of("vfio-binder/runtime"), 0644);
+	ck_assert_int_eq(runtime_back(&back, err, sizeof(err)), 0);
+	ck_assert_uint_eq(back.n, 3);
+	ck_assert(runtime_is_released(&back, &b));
+	ck_assert(runtime_is_released(&back, &c));
+	ck_assert(!runtime_is_released(&back, &a));
+	ck_assert(!runtime_is_released(NULL, &a));
+	ck_assert_str_eq(runtime_find(&back, &b)->driver, "");
+	ck_assert_str_eq(runtime_find(&back, &c)->driver, "snd_hda_intel");
+	ck_assert_str_eq(runtime_find(&back, &b)->command, "release --configured 0000:01:00.0 forged 1");
+	ck_assert_int_eq(runtime_find(&back, &a)->time, 100);
+	runtime_free(&back);
+	runtime_free(&rt);
+}
+END_TEST
+
+START_TEST(test_runtime_read_bad)
+{
+	static const struct {
+		const char *text, *err;
+		int r;
+	} cases[] = {
+		{ "", "empty record", -EINVAL },
+		{ "function 0000:01:00.0 reserved 1 vfio-pci x\n", "runtime:1: not a valid record line", -EINVAL },
+		{ "version 2\n", "record version newer than this vfio-binder reads (1)", -EPROTONOSUPPORT },
+		{ "version 1\nfunction 0000:01:00.0 taken 1 vfio-pci x\n", "runtime:2: not a valid record line", -EINVAL },
+		{ "version 1\nfunction 01:00.0 reserved 1 vfio-pci x\n", "runtime:2:", -EINVAL },
+		{ "version 1\nfunction 0000:01:00.0 reserved -1 vfio-pci x\n", "runtime:2:", -EINVAL },
+		{ "version 1\nfunction 0000:01:00.0 reserved 1 ../x x\n", "runtime:2:", -EINVAL },
+		{ "version 1\nfunction 0000:01:00.0 reserved 1 vfio-pci\n", "runtime:2:", -EINVAL },
+	};
+	struct runtime rt;
+	char err[256];
+
+	ck_assert_int_eq(runtime_back(&rt, err, sizeof(err)), -ENOENT);
+	{
+		char *d;
+
+		ck_assert_int_ge(asprintf(&d, "%s/vfio-binder", dir), 0);
+		ck_assert_int_eq(mkdir(d, 0755), 0);
+		free(d);
+	}
+	for (size_t i = 0; i < ELEMENTSOF(cases); i++) {
+		err[0] = '\0';
+		put("vfio-binder/runtime", cases[i].text);
+		ck_assert_int_eq(runtime_back(&rt, err, sizeof(err)), cases[i].r);
+		ck_assert_contains(err, cases[i].err);
+		ck_assert_uint_eq(rt.n, 0);
+	}
+	/* later versions may add keys: skipped */
+	put("vfio-binder/runtime", "version 1\nowner root\nfunction 0000:01:00.0 reserved 5 vfio-pci reserve 0000:01:00.0\n");
+	ck_assert_int_eq(runtime_back(&rt, err, sizeof(err)), 0);
+	ck_assert_uint_eq(rt.n, 1);
+	runtime_free(&rt);
+}
+END_TEST
+
 static Suite *suite(void)
 {
 	Suite *s = suite_create("record");
@@ -254,6 +343,8 @@ static Suite *suite(void)
 	tcase_add_test(tc, test_read_missing);
 	tcase_add_test(tc, test_read_bad);
 	tcase_add_test(tc, test_read_unknown_keys);
+	tcase_add_test(tc, test_runtime_round_trip);
+	tcase_add_test(tc, test_runtime_read_bad);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -6,7 +6,8 @@
 # hook runs, its exit status, its stderr, and that its stdout stays empty
 # (libvirt reads a qemu.d hook's stdout as a replacement domain XML).
 # Real: the hook, xmllint. Not real: libvirtd (the hook is called the way
-# hooks.rst documents) and the binder (the stand-in).
+# hooks.rst documents) and the binder (the stand-in). At the end, the same
+# hook with the real binder on a fake sysfs tree, from start to stop.
 # shellcheck disable=SC2016 # eval and the inner shells expand
 set -u
 # shellcheck source-path=SCRIPTDIR source=../hooks/lib.sh
@@ -109,13 +110,96 @@ check "other operations do not even parse the XML" eval 'no_calls && rc_is 0'
 check "the generated hook names the binder by its installed path, nothing left unsubstituted" \
 	eval 'grep -q "^VFIO_BINDER=\${VFIO_BINDER:-/.*/vfio-binder}\$" "$hook" && ! grep -q "@[a-z]*@" "$hook"'
 
-# --- END TO END: NOT WRITTEN YET (for the lead, once reserve/release exist) ---------------
-# Point VFIO_BINDER at a two-line wrapper that runs
-#   "$BUILDDIR/src/vfio-binder" --sysfs TREE --run DIR --etc DIR "$@"
-# on a tree from tests/mkfakesys tests/topologies/turing-4fn-amd-host.txt,
-# feed the hook a domain XML naming that card's functions, and check that
-# "prepare begin" leaves them on vfio-pci in the tree and "release end"
-# gives back only the ones the configuration marks return_to_host = yes.
+# --- end to end: the hook and the real binder on a fake tree ---------------------------
+# VFIO_BINDER names a wrapper that runs the built binder on fake sysfs, proc,
+# dev, run and etc roots: the turing-4fn-amd-host machine with its RTX 2080
+# unbound (a fake tree has no kernel to let go of a driver). "prepare begin"
+# must leave the whole card on vfio-pci (its USB and UCSI functions too,
+# which the domain does not name) and the managed NIC alone; "release end"
+# must give back only what vfio.conf marks return_to_host.
+e2e=$tmp/e2e
+[[ -n $tmp && -d $tmp ]] || { fail "no temporary directory"; finish; exit; }
+mkdir -p "$e2e/proc" "$e2e/dev" "$e2e/run" "$e2e/etc"
+"$BUILDDIR/tests/mkfakesys" "$TOPDIR/tests/topologies/turing-4fn-amd-host.txt" "$e2e/sys" ||
+	{ fail "cannot build the fake tree"; finish; exit; }
+printf '#!/bin/sh\nexec "%s" --sysfs "%s" --proc "%s" --dev "%s" --run "%s" --etc "%s" --no-cmdline "$@"\n' \
+	"$BUILDDIR/src/vfio-binder" "$e2e/sys" "$e2e/proc" "$e2e/dev" "$e2e/run" "$e2e/etc" >"$e2e/vfio-binder"
+chmod +x "$e2e/vfio-binder"
+printf '[devices]\ndevice = 2d:00.0\n' >"$e2e/etc/vfio.conf"
+chmod 644 "$e2e/etc/vfio.conf"
+overrides() { # the driver_override of the card's four functions and of the NIC
+	local f
+	for f in 2d:00.0 2d:00.1 2d:00.2 2d:00.3 06:00.0; do
+		printf '%s=%s ' "$f" "$(cat "$e2e/sys/bus/pci/devices/0000:$f/driver_override")"
+	done
+}
+hook_e2e() { # XML ARGS...
+	local xml=$1
+	shift
+	VFIO_BINDER=$e2e/vfio-binder sh "$hook" "$@" <"$xml" >"$tmp/out" 2>"$tmp/err"
+	rc=$?
+}
+
+hook_e2e "$xmls/turing-card.xml" win11 prepare begin -
+check "e2e prepare begin: exit 0, nothing on stdout" eval 'rc_is 0 && quiet_stdout'
+check "e2e prepare begin: the whole card on vfio-pci, the managed NIC untouched" \
+	test "$(overrides)" = "2d:00.0=vfio-pci 2d:00.1=vfio-pci 2d:00.2=vfio-pci 2d:00.3=vfio-pci 06:00.0=(null) "
+check "e2e prepare begin: the binder's own lines reach libvirt on stderr" \
+	err_has "vfio-binder: 0000:2d:00.2 [10de:1ad8] -> vfio-pci (companion of 0000:2d:00.0; override set, driver not loaded)"
+check "e2e prepare begin: recorded as the hook's reserve" \
+	grep -Eq '^function 0000:2d:00\.3 reserved [0-9]+ vfio-pci reserve 0000:2d:00\.0 0000:2d:00\.1$' "$e2e/run/vfio-binder/runtime"
+"$e2e/vfio-binder" status >"$tmp/status" 2>&1
+# shellcheck disable=SC2034 # read inside eval
+st=$?
+check "e2e: status after the start: the overrides as planned, exit 1 (nothing binds on a fake tree)" \
+	eval '[[ $st == 1 ]] && grep -q "^0000:2d:00.3 \[10de:1ad9\] not bound (companion of 0000:2d:00.0)" "$tmp/status"'
+
+# release end with return_to_host unset (no): the card stays on vfio-pci for the next start.
+# shellcheck disable=SC2034 # read inside eval
+before=$(overrides)
+hook_e2e "$xmls/turing-card.xml" win11 release end -
+check "e2e release end, return_to_host = no: exit 0, the card stays" eval 'rc_is 0 && quiet_stdout && [[ $(overrides) == "$before" ]]'
+check "e2e release end: says why it stays" \
+	err_has "0000:2d:00.0: stays on vfio-pci: the configuration does not give it back to the host (return_to_host = no in [binder])"
+
+# A guest still holding the group (its qemu did not exit): release refuses and
+# names it. The group's node exists while vfio-pci has the functions: the
+# test binds them in the tree as the kernel would have, and unbinds them
+# after (a fake tree's links never change by themselves).
+printf '[devices]\ndevice = 2d:00.0 return_to_host=yes\n' >"$e2e/etc/vfio.conf"
+mkdir -p "$e2e/proc/4242/fd" "$e2e/sys/bus/pci/drivers/vfio-pci"
+: >"$e2e/sys/bus/pci/drivers/vfio-pci/unbind"
+for f in 0 1 2 3; do
+	ln -s ../../../bus/pci/drivers/vfio-pci "$e2e/sys/devices/pci0000:00/0000:2d:00.$f/driver"
+done
+ln -s /dev/vfio/14 "$e2e/proc/4242/fd/31"
+echo qemu-system-x86 >"$e2e/proc/4242/comm"
+hook_e2e "$xmls/turing-card.xml" win11 release end -
+check "e2e release end while qemu holds /dev/vfio/14: exit 1, named" \
+	eval 'rc_is 1 && err_has "held by qemu-system-x86 (pid 4242) through /dev/vfio/14" && err_has "failed (exit 1)"'
+check "e2e: nothing given back while it is held, nothing unbound" \
+	eval '[[ $(overrides) == "$before" && ! -s $e2e/sys/bus/pci/drivers/vfio-pci/unbind ]]'
+rm -r "$e2e/proc/4242" "$e2e"/sys/devices/pci0000:00/0000:2d:00.[0-3]/driver
+
+# return_to_host=yes on the GPU's line: the card goes back whole.
+hook_e2e "$xmls/turing-card.xml" win11 release end -
+check "e2e release end, return_to_host=yes: exit 0" eval 'rc_is 0 && quiet_stdout'
+check "e2e release end: the whole card's overrides cleared, the NIC untouched" \
+	test "$(overrides)" = "2d:00.0= 2d:00.1= 2d:00.2= 2d:00.3= 06:00.0=(null) "
+check "e2e release end: recorded" \
+	grep -Eq '^function 0000:2d:00\.0 released [0-9]+ - release --configured 0000:2d:00\.0 0000:2d:00\.1$' "$e2e/run/vfio-binder/runtime"
+"$e2e/vfio-binder" status >"$tmp/status" 2>&1
+# shellcheck disable=SC2034 # read inside eval
+st=$?
+check "e2e: status after the stop: released at runtime, exit 0" \
+	eval '[[ $st == 0 ]] && grep -qF "0000:2d:00.0 [10de:1e87] released at runtime: on no driver, by '\''release --configured 0000:2d:00.0 0000:2d:00.1'\''" "$tmp/status"'
+
+# The host's own GPU: reserve refuses it without --force, so libvirt does not start the guest.
+snap=$(find "$e2e/sys" -name driver_override -exec cat {} + | md5sum)
+hook_e2e "$xmls/host-gpu.xml" single-gpu prepare begin -
+check "e2e: the boot VGA in a domain: exit 1, the domain is not started" \
+	eval 'rc_is 1 && err_has "the boot VGA, the host'\''s console: '\''reserve --force'\'' takes it" && err_has "domain '\''single-gpu'\''" && err_has "the domain is not started, the host keeps the devices"'
+check "e2e: the boot VGA refused: nothing written" test "$snap" = "$(find "$e2e/sys" -name driver_override -exec cat {} + | md5sum)"
 
 echo "libvirt hook cases took $((SECONDS - start)) s"
 finish

@@ -445,11 +445,19 @@ static long cpu_ticks(pid_t pid)
 static void test_behaviour(void)
 {
 	const char *gpu = "0000:2d:00.0", *audio = "0000:2d:00.1", *nic = "0000:3b:00.0";
+	char run_opt[300], rt_path[320];
 	double t0;
 	pid_t pid;
 	int status;
 
-	pid = start_monitor(NULL, NULL);
+	/* the runtime record reserve and release keep: none yet */
+	snprintf(run_opt, sizeof(run_opt), "--run=%s/run", work);
+	snprintf(rt_path, sizeof(rt_path), "%s/run", work);
+	mkdir(rt_path, 0755);
+	snprintf(rt_path, sizeof(rt_path), "%s/run/vfio-binder", work);
+	mkdir(rt_path, 0755);
+	strcat(rt_path, "/runtime");
+	pid = start_monitor(NULL, run_opt);
 	if (!WAIT_FOR(ready(), 10)) {
 		stop(pid);
 		die("the monitor did not become ready within 10 s; its log:\n%s", slurp(log_path));
@@ -595,6 +603,31 @@ static void test_behaviour(void)
 		       "bind uevent: a native driver that took a planned function is unbound (unbind = yes)");
 		free(unbinds);
 	}
+
+	/*
+	 * What release gave back stays with the host: a released function that
+	 * appears again (a rescan) is left alone. A record that cannot be read
+	 * says nothing about which were released: no function is taken from its
+	 * driver then, even under unbind = yes.
+	 */
+	write_file(rt_path, "version 1\nfunction 0000:6e:00.0 released 1700000000 - release 0000:6e:00.0\n");
+	g_free(hotplug("0000:6e:00.0", "0x030000", "10de:2204", 53));
+	handled("add", "0000:6e:00.0", 1);
+	report(override_is("0000:6e:00.0", "(null)") && probes_of("0000:6e:00.0") == 0 &&
+	       log_has("0000:6e:00.0 [10de:2204]: left alone: released at runtime ('release 0000:6e:00.0')"),
+	       "runtime record: a function release gave back is left alone when it appears");
+	write_file(rt_path, "version 1\nfunction 0000:70:00.0 halfway\n");
+	g_free(hotplug_bound("0000:70:00.0", "0x030000", "10de:2204", 55, "nouveau"));
+	handled("add", "0000:70:00.0", 1);
+	{
+		char *unbinds = sys_read("bus/pci/drivers/nouveau/unbind");
+
+		report(override_is("0000:70:00.0", "(null)") && !strstr(unbinds, "0000:70:00.0") &&
+		       log_has("until it can be read the monitor takes no function from its driver"),
+		       "runtime record unreadable: nothing is taken from its driver (unbind = yes notwithstanding)");
+		free(unbinds);
+	}
+	unlink(rt_path);
 
 	/* SIGTERM: status 0 within a second. */
 	t0 = now();

@@ -269,15 +269,14 @@ vm_disk() {
 # vm_qemu_args adds more. A SPICE server on a socket of its own: QEMU's qxl
 # model needs one running, or QEMU 7.2 aborts when the guest's qxl driver
 # draws or lets the card go (spice-server: handle_dev_oom:
-# red_qxl_is_running failed). drm_kms_helper.fbdev_emulation=0: no
-# framebuffer console on the cards (the serial console is the one read).
+# red_qxl_is_running failed).
 vm_machine_args() {
 	local n
 	# shellcheck disable=SC2054 # commas are QEMU's, inside one argument
 	QEMU_ARGS=(-machine q35 -m 1024 -smp 2 -nodefaults -display none -no-reboot
 		-device intel-iommu,intremap=on
 		-kernel "$VM_KERNEL" -initrd "$VM_INITRD"
-		-append "root=/dev/vda rw console=ttyS0,115200 intel_iommu=on panic=-1 net.ifnames=0 drm_kms_helper.fbdev_emulation=0 systemd.journald.forward_to_console=1${VM_CMDLINE_EXTRA}"
+		-append "root=/dev/vda rw console=ttyS0,115200 intel_iommu=on panic=-1 net.ifnames=0 systemd.journald.forward_to_console=1${VM_CMDLINE_EXTRA}"
 		-serial "file:$VM_DIR/console.log"
 		-drive "file=$VM_DIR/disk.img,format=raw,if=none,id=root,cache=unsafe"
 		-device virtio-blk-pci,drive=root,bus=pcie.0,addr=0x2
