@@ -7,6 +7,12 @@
  * two must leave the function refused, never bound on a guess.
  */
 #include <errno.h>
+#include <fcntl.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+#ifdef HAVE_LINUX_OPENAT2_H
+#include <linux/openat2.h>
+#endif
 
 #include "conf.h"
 #include "select.h"
@@ -208,6 +214,25 @@ START_TEST(test_boot_vga_unreadable)
 }
 END_TEST
 
+/*
+ * Whether this process can call openat2 at all: valgrind 3.19 answers
+ * ENOSYS, and the layer then uses its resolver only, so faults injected at
+ * the openat2 step never fire.
+ */
+static bool have_openat2(void)
+{
+#if defined(HAVE_LINUX_OPENAT2_H) && defined(SYS_openat2)
+	struct open_how how = { .flags = O_RDONLY | O_DIRECTORY };
+	int fd = (int)syscall(SYS_openat2, AT_FDCWD, "/", &how, sizeof(how));
+
+	if (fd >= 0) {
+		close(fd);
+		return true;
+	}
+#endif
+	return false;
+}
+
 /* Links: the iommu_group link, the group's listing, the function's own place in the tree. */
 START_TEST(test_links_unreadable)
 {
@@ -226,7 +251,7 @@ START_TEST(test_links_unreadable)
 	teardown();
 
 	/* The lazy scan lists the group to learn its members: a listing that fails refuses its functions. */
-	fault.step = SYSFS_STEP_OPENAT2;
+	fault.step = have_openat2() ? SYSFS_STEP_OPENAT2 : SYSFS_STEP_RESOLVE;
 	fault.path = "kernel/iommu_groups/2/devices";
 	fault.err = EIO;
 	fault.times = -1;
@@ -243,7 +268,10 @@ int main(void)
 	TCase *tc = tcase_create("sysfs");
 
 	tcase_add_checked_fixture(tc, NULL, teardown);
-	tcase_add_loop_test(tc, test_eagain_is_retried, 0, ELEMENTSOF(attrs));
+	if (have_openat2())
+		tcase_add_loop_test(tc, test_eagain_is_retried, 0, ELEMENTSOF(attrs));
+	else
+		printf("# openat2 is not available here (valgrind?): the openat2 EAGAIN cases are left out\n");
 	tcase_add_loop_test(tc, test_unreadable_is_refused, 0, ELEMENTSOF(attrs));
 	tcase_add_test(tc, test_boot_vga_unreadable);
 	tcase_add_test(tc, test_links_unreadable);
