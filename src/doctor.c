@@ -1114,6 +1114,17 @@ static bool not_dracut(const struct doctor *d)
 	return d->image_seen && d->gen != GEN_DRACUT && d->gen != GEN_UNKNOWN;
 }
 
+/*
+ * dracut's systemd flavour reads rd.driver.pre= (force_drivers becomes that
+ * too) in dracut-pre-udev.sh after it has sourced the pre-udev hooks, so after
+ * the binder; the busybox flavour reads it in a cmdline hook, before. Only a
+ * seen image tells which.
+ */
+static bool dracut_pre_after_hooks(const struct doctor *d)
+{
+	return d->image_seen && d->gen == GEN_DRACUT && d->image_systemd;
+}
+
 static void check_cmdline_conflicts(struct doctor *d)
 {
 	const char *driver = d->p.driver;
@@ -1153,6 +1164,9 @@ static void check_cmdline_conflicts(struct doctor *d)
 		if (not_dracut(d))
 			add(d, L_WARNING, "kernel command line: rd.driver.pre= names %s, the native driver of %s; only dracut reads it, and %s built this kernel's image",
 			    d->natives[k].name, funcs ? funcs : "the planned functions", initramfs_gen_name(d->gen));
+		else if (dracut_pre_after_hooks(d))
+			add(d, L_WARNING, "kernel command line: rd.driver.pre= names %s, the native driver of %s; dracut's systemd image loads it after its pre-udev hooks, so this holds only while the binder's hook is in the image",
+			    d->natives[k].name, funcs ? funcs : "the planned functions");
 		else
 			add(d, L_ERROR, "kernel command line: rd.driver.pre= loads %s before dracut's pre-udev hooks, before the binder: it takes %s first",
 			    d->natives[k].name, funcs ? funcs : "the planned functions");
@@ -1388,7 +1402,7 @@ static void check_conflicts(struct doctor *d)
 		"in busybox images it loads after the binder's early hook, and in systemd images vfio-binder.service runs before systemd-modules-load; so this holds only while the binder's hook is in the image",
 		"take it out of MODULES (udev loads it anyway for the host's devices), then mkinitcpio -P",
 	};
-	static const struct early dracut_force = {
+	struct early dracut_force = {
 		"dracut force_drivers", L_ERROR, GEN_DRACUT,
 		"dracut loads force_drivers before its pre-udev hooks, so before the binder",
 		"take it out of force_drivers (udev loads it anyway for the host's devices), then dracut -f",
@@ -1419,6 +1433,10 @@ static void check_conflicts(struct doctor *d)
 	_cleanup_free_ char *text = NULL;
 
 	d->cur = C_CONFLICTS;
+	if (dracut_pre_after_hooks(d)) {
+		dracut_force.level = L_WARNING;
+		dracut_force.why = "dracut's systemd image loads force_drivers after its pre-udev hooks, after the binder, so this holds only while the binder's hook is in the image";
+	}
 	check_cmdline_conflicts(d);
 	each_conf_file(d, mp_roots, mp_dirs, 3, ".conf", "#", true, modprobe_line, NULL);
 

@@ -343,6 +343,15 @@ printf '# forced early\nforce_drivers+=" nouveau "\n' > "$root/etc/dracut.conf.d
 echo "BOOT_IMAGE=/vmlinuz-$KVER ro intel_iommu=on rd.driver.pre=snd-hda-intel" > "$root/proc/cmdline"
 scenario dracut "$root"
 check "dracut: exit 1" test "$(exit_of)" = "exit 1"
+# The busybox flavour (no systemd in the image) reads rd.driver.pre=, and so
+# force_drivers, in a cmdline hook before the pre-udev hooks: errors there.
+rm "$root/stage/usr/lib/systemd/systemd-modules-load"
+mkimage "$root/stage" "$root/boot/initramfs-$KVER.img"
+run_doctor "$root" > "$TMP/out.txt"
+check "dracut busybox image: rd.driver.pre= of a native driver is an error" \
+	grep -q "^error    conflicts  kernel command line: rd.driver.pre= loads snd_hda_intel before dracut's pre-udev hooks, before the binder: it takes 0000:01:00.1 first" "$TMP/out.txt"
+check "dracut busybox image: force_drivers of a native driver is an error" \
+	grep -q "^error    conflicts  .*/gpu.conf:2: dracut force_drivers loads nouveau, the native driver of 0000:01:00.0: dracut loads force_drivers before its pre-udev hooks, so before the binder" "$TMP/out.txt"
 
 # --- 10. mkinitcpio: the preset whose kernel is the running one ----------------------
 root=$(newroot mkinitcpio)

@@ -21,6 +21,11 @@ snapshot() {
 		v=$(cat "$d/vendor") dev=$(cat "$d/device")
 		echo "VFIO-REPORT ${d##*/} class=$(cat "$d/class") id=${v#0x}:${dev#0x} boot_vga=$bv driver=$drv group=$grp override=${ov:-none} reset=${rm:--}"
 	done
+	# Whether vfio-pci's [options] reached the module (they do only when
+	# the binder loaded it).
+	if [ -r /sys/module/vfio_pci/parameters/disable_vga ]; then
+		echo "VFIO-PARAM vfio_pci.disable_vga=$(cat /sys/module/vfio_pci/parameters/disable_vga)"
+	fi
 	printf 'VFIO-MODULES'
 	while read -r name _; do
 		printf ' %s' "$name"

@@ -273,7 +273,9 @@ ktime_before() {
 #           mod=NAME        module NAME is loaded (udev did load the native driver)
 #           log=REGEX       the boot log (console) matches (extended regex)
 #           kmsg=REGEX      the kernel log (dmesg in the guest) matches
+#           nokmsg=REGEX    the kernel log does not match
 #           nolog=REGEX     the boot log does not match
+#           param=M.P=V     module parameter M.P reads V after the boot
 #           order=A<<B      in the boot log, A first shows before B
 #           ktime=A<<B      by kernel timestamps, the binder's line A (dmesg)
 #                           came before the first kernel line B
@@ -318,6 +320,14 @@ scenario() {
 				kmsg=*)
 					tr -d '\r' <"$log" | grep -o 'VFIO-KMSG .*' | grep -qE -- "${e#kmsg=}" ||
 						bad+=("kernel log lacks /${e#kmsg=}/")
+					;;
+				nokmsg=*)
+					tr -d '\r' <"$log" | grep -o 'VFIO-KMSG .*' | grep -qE -- "${e#nokmsg=}" &&
+						bad+=("kernel log has /${e#nokmsg=}/")
+					;;
+				param=*)
+					line=$(tr -d '\r' <"$log" | grep -o 'VFIO-PARAM .*' | tail -n1)
+					[[ $line == "VFIO-PARAM ${e#param=}" ]] || bad+=("module parameter not ${e#param=}: ${line:-not reported}")
 					;;
 				order=*)
 					first_line "${e#order=}" "$log" || bad+=("log: not in this order: ${e#order=}")
@@ -446,12 +456,19 @@ scenario bad-config "initramfs-tools dracut-systemd" slot yes bad "" \
 
 # 8. vfio-pci loaded before the binder runs: the probe request still binds.
 # Its [options] cannot apply any more: a warning says so and what to do.
-PRELOADED_OPTS='kmsg=vfio-binder: module vfio_pci is already loaded, so the options of \[options\] \(disable_vga=1\) do not apply'
-scenario preloaded "dracut-systemd dracut-sh" slot yes boot_vga_opts "rd.driver.pre=vfio-pci" \
-	0000:01:00.0=vfio-pci 0000:01:00.1=vfio-pci "${SLOT_NATIVE[@]}" "$PRELOADED_OPTS"
+# dracut's systemd flavour reads rd.driver.pre= only after its pre-udev
+# hooks (dracut-pre-udev.sh), so there the binder loads vfio-pci first and
+# its options apply; the busybox flavour loads it in a cmdline hook, before.
+PRELOADED_OPTS='vfio-binder: module vfio_pci is already loaded, so the options of \[options\] \(disable_vga=1\) do not apply'
+scenario preloaded dracut-systemd slot yes boot_vga_opts "rd.driver.pre=vfio-pci" \
+	0000:01:00.0=vfio-pci 0000:01:00.1=vfio-pci "${SLOT_NATIVE[@]}" "nokmsg=$PRELOADED_OPTS" \
+	param=vfio_pci.disable_vga=Y
+scenario preloaded dracut-sh slot yes boot_vga_opts "rd.driver.pre=vfio-pci" \
+	0000:01:00.0=vfio-pci 0000:01:00.1=vfio-pci "${SLOT_NATIVE[@]}" "kmsg=$PRELOADED_OPTS" \
+	param=vfio_pci.disable_vga=N
 scenario preloaded initramfs-tools slot yes boot_vga_opts "vfio_test.preload=1" \
-	0000:01:00.0=vfio-pci 0000:01:00.1=vfio-pci "${SLOT_NATIVE[@]}" "$PRELOADED_OPTS" \
-	'log=vfio-test: vfio-pci loaded before the binder'
+	0000:01:00.0=vfio-pci 0000:01:00.1=vfio-pci "${SLOT_NATIVE[@]}" "kmsg=$PRELOADED_OPTS" \
+	param=vfio_pci.disable_vga=N 'log=vfio-test: vfio-pci loaded before the binder'
 
 # 9. The modprobe.d file alone, without the init-top hook: loading the native
 # drivers runs the binder through the softdep and the install line, without
