@@ -436,9 +436,8 @@ static int load_modules(const struct plan *plan, const struct apply_opts *o, con
 		}
 		/* modprobe -i: an "install vfio-pci vfio-binder bind" line must not recurse */
 		r = o->load_fn(o->load_data, m, opts, MODLOAD_IGNORE_INSTALL);
-		if (r < 0 && ret >= 0)
-			ret = r;
-		else if (r > 0 && ret == 0)
+		/* the first error wins; else the first "not loaded here" (1) */
+		if ((r < 0 && ret >= 0) || (r > 0 && ret == 0))
 			ret = r;
 	}
 	return ret;

@@ -90,37 +90,39 @@ struct native {
 struct doctor {
 	const struct doctor_opts *o;
 	struct sysfs sys, proc, etc, boot, modules, run, lib;
-	char kver[256];
 	struct param *params;
 	size_t n_params;
-	bool have_cmdline;
 
 	struct policy p;
-	int config_r;
 	char *config_messages;
-	bool config_exists;
 	char *config_data;
 	size_t config_len;
 	struct pci_table t;
 	struct plan plan;
 
 	struct kmod_ctx *kmod;
-	bool modules_dir;
 	struct kmod_module *driver_mod;
-	bool driver_builtin;
-	char driver_norm[DRIVER_NAME_MAX];
 	struct native *natives;
 	size_t n_natives;
-
-	enum initramfs_gen gen;
-	bool image_seen;
-	bool image_systemd;	/* a dracut image with systemd-modules-load in it */
 	size_t conflict_files;
-	bool conflicts_found;
 
-	enum check cur;
 	struct finding *v;
 	size_t n;
+
+	int config_r;
+	enum initramfs_gen gen;
+	enum check cur;
+	char kver[256];
+	char driver_norm[DRIVER_NAME_MAX];
+
+	/* together, so the struct packs */
+	bool have_cmdline;
+	bool config_exists;
+	bool modules_dir;
+	bool driver_builtin;
+	bool image_seen;
+	bool image_systemd;	/* a dracut image with systemd-modules-load in it */
+	bool conflicts_found;
 };
 
 /* --- findings --------------------------------------------------------------- */
@@ -257,7 +259,7 @@ static size_t rlist(const struct sysfs *r, const char *dir, const char *suffix, 
 		size_t len = strlen(de->d_name);
 		char **nv;
 
-		if (de->d_name[0] == '.' || len < s || strcmp(de->d_name + len - s, suffix))
+		if (de->d_name[0] == '.' || len < s || strcmp(de->d_name + len - s, suffix) != 0)
 			continue;
 		nv = reallocarray(v, n + 1, sizeof(*v));
 		if (!nv)
@@ -284,8 +286,11 @@ static void norm_name(char *dst, size_t size, const char *src)
 {
 	size_t i;
 
-	for (i = 0; i + 1 < size && src[i]; i++)
-		dst[i] = src[i] == '-' ? '_' : src[i];
+	for (i = 0; i + 1 < size && src[i]; i++) {
+		dst[i] = src[i];
+		if (dst[i] == '-')
+			dst[i] = '_';
+	}
 	dst[i] = '\0';
 }
 
@@ -1319,7 +1324,7 @@ static void shell_words(struct doctor *d, const char *file, const char *text, co
 		const char *line = s + strspn(s, " \t");
 		char close = 0;
 
-		if (strncmp(line, var, vlen) || !(line[vlen] == '=' || (line[vlen] == '+' && line[vlen + 1] == '='))) {
+		if (strncmp(line, var, vlen) != 0 || !(line[vlen] == '=' || (line[vlen] == '+' && line[vlen + 1] == '='))) {
 			s += strcspn(s, "\n");
 			if (*s) {
 				s++;
@@ -1328,8 +1333,11 @@ static void shell_words(struct doctor *d, const char *file, const char *text, co
 			continue;
 		}
 		s = line + vlen + (line[vlen] == '+' ? 2 : 1);
-		if (*s == '(' || *s == '"' || *s == '\'')
-			close = *s == '(' ? ')' : *s, s++;
+		if (*s == '(' || *s == '"' || *s == '\'') {
+			close = *s++;
+			if (close == '(')
+				close = ')';
+		}
 		for (;;) {
 			char word[DRIVER_NAME_MAX * 2], where[PATH_MAX + 16];
 			size_t n = 0;
@@ -1352,8 +1360,10 @@ static void shell_words(struct doctor *d, const char *file, const char *text, co
 				break;
 			while (*s && (quote || (*s != ' ' && *s != '\t' && *s != '\n' && *s != close &&
 						!(close == ')' && *s == ')')))) {
-				if (close == ')' && (*s == '"' || *s == '\'') && (!quote || quote == *s))
-					quote = quote ? 0 : *s;
+				if (close == ')' && (*s == '"' || *s == '\'') && quote == *s)
+					quote = '\0';
+				else if (close == ')' && (*s == '"' || *s == '\'') && !quote)
+					quote = *s;
 				else if (n + 1 < sizeof(word))
 					word[n++] = *s;
 				lineno += *s == '\n';
@@ -1475,7 +1485,7 @@ static bool bzimage_version(const struct sysfs *boot, const char *rel, char *buf
 	ssize_t n;
 	size_t off;
 
-	if (fd < 0 || pread(fd, hdr, sizeof(hdr), 0x202) != (ssize_t)sizeof(hdr) || memcmp(hdr, "HdrS", 4))
+	if (fd < 0 || pread(fd, hdr, sizeof(hdr), 0x202) != (ssize_t)sizeof(hdr) || memcmp(hdr, "HdrS", 4) != 0)
 		return false;
 	off = (size_t)(hdr[0x20e - 0x202] | hdr[0x20f - 0x202] << 8) + 0x200;
 	n = pread(fd, ver, sizeof(ver) - 1, (off_t)off);
@@ -1494,7 +1504,7 @@ static bool preset_value(const char *text, const char *key, char *buf, size_t si
 	for (const char *l = text; *l; l += strcspn(l, "\n"), l += *l == '\n') {
 		const char *s = l + strspn(l, " \t");
 
-		if (strncmp(s, key, k) || s[k] != '=')
+		if (strncmp(s, key, k) != 0 || s[k] != '=')
 			continue;
 		s += k + 1;
 		if (*s == '"' || *s == '\'') {
@@ -1851,7 +1861,7 @@ static void check_last_boot(struct doctor *d)
 			add(d, L_OK, "the boot used %s; doctor reads %s", rec.config, d->o->config);
 		if (rec.config_present != d->config_exists ||
 		    (d->config_exists && (!rec.config_copy || rec.config_copy_len != d->config_len ||
-					  memcmp(rec.config_copy, d->config_data, d->config_len)))) {
+					  memcmp(rec.config_copy, d->config_data, d->config_len) != 0))) {
 			add(d, L_WARNING, "%s %s since the boot (compared with %s)", d->o->config,
 			    !d->config_exists ? "was removed" : !rec.config_present ? "was created" : "changed",
 			    at(&d->run, RECORD_DIR "/" RECORD_CONF_FILE));

@@ -435,7 +435,7 @@ static void want_vfs(const struct sysfs *s, struct pci_table *t, const struct en
 			struct pci_addr a;
 			struct pci_func *vf;
 
-			if (strncmp(de->d_name, "virtfn", 6) ||
+			if (strncmp(de->d_name, "virtfn", 6) != 0 ||
 			    sysfs_readlinkat(s, dirfd(d), path, de->d_name, buf, sizeof(buf)) < 0)
 				continue;
 			/* "../0000:03:00.1" */

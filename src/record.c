@@ -174,7 +174,7 @@ int record_write(const char *run_dir, const struct boot_record *r, const char *c
 	/* boot.conf first: whoever sees the new record sees the configuration it names. */
 	if (r->config_present) {
 		if (!conf) {
-			e = read_path(r->config, &copy, &conf_len);
+			e = r->config ? read_path(r->config, &copy, &conf_len) : -EINVAL;
 			if (e < 0) {
 				log_warning("boot record: cannot read %s for a copy: %s", r->config, strerror(-e));
 				goto fail;

@@ -29,7 +29,7 @@
 #define RECORD_FILE "boot"
 #define RECORD_CONF_FILE "boot.conf"
 #define RECORD_VERSION 1
-#define RECORD_SIZE_MAX (1024 * 1024)
+#define RECORD_SIZE_MAX ((size_t)1 << 20)
 
 enum record_outcome { RECORD_BOUND, RECORD_FAILED, RECORD_SKIPPED };
 

@@ -49,7 +49,7 @@ static void best_variant(struct kmod_ctx *ctx, const char *alias, char *best, si
 		kmod_list_foreach(i, info) {
 			const char *key = kmod_module_info_get_key(i), *val = kmod_module_info_get_value(i);
 
-			if (!key || !val || !streq(key, "alias") || strncmp(val, "vfio_pci:", 9) ||
+			if (!key || !val || !streq(key, "alias") || strncmp(val, "vfio_pci:", 9) != 0 ||
 			    fnmatch(val, alias, 0) != 0 || wildcards(val) >= best_wild)
 				continue;
 			best_wild = wildcards(val);
@@ -80,7 +80,7 @@ int variant_resolve(const struct sysfs *s, struct pci_table *t, const char *modu
 			continue;
 		snprintf(path, sizeof(path), "bus/pci/devices/%s/modalias", pci_addr_fmt(&f->addr, addr));
 		n = sysfs_read(s, path, modalias, sizeof(modalias));
-		if (n < 0 || strncmp(modalias, "pci:", 4))
+		if (n < 0 || strncmp(modalias, "pci:", 4) != 0)
 			continue;
 		snprintf(alias, sizeof(alias), "vfio_pci:%s", modalias + 4);
 		best_variant(ctx, alias, best, sizeof(best));
