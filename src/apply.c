@@ -334,7 +334,8 @@ static void recheck_written(const struct sysfs *s, struct pci_table *t, const st
 				log_full(x[i].prio, "%s [%04x:%04x]: %s", addr, f->vendor, f->device, x[i].why);
 				r = apply_give_back(s, o, f, drv_of(plan, i));
 				if (r < 0)
-					log_warning("%s: cannot clear driver_override: %s", addr, strerror(-r));
+					log_warning("%s: cannot give it back to the host (driver_override cleared, then a native "
+						    "probe): %s", addr, strerror(-r));
 				changed = true;
 			}
 		}
