@@ -32,6 +32,8 @@ enum fstate {
 struct fn {
 	enum fstate st;
 	bool ok;	/* ended where the plan wants it */
+	bool write_failed;	/* its override write or unbind failed: its card and group must not go on */
+	bool wrote_override;	/* this pass wrote its driver_override */
 	int prio;
 	char why[192];	/* why it is F_FAILED or F_SPLIT */
 };
@@ -138,7 +140,7 @@ static void refuse_followers(const struct pci_table *t, const struct plan *plan,
 }
 
 static enum fstate take_function(const struct sysfs *s, const struct apply_opts *o, const struct plan_entry *e,
-				 const char *driver, const struct pci_func *f, const char *addr)
+				 const char *driver, const struct pci_func *f, const char *addr, bool *wrote)
 {
 	char path[96];
 	int r;
@@ -166,6 +168,7 @@ static enum fstate take_function(const struct sysfs *s, const struct apply_opts 
 				  addr, f->vendor, f->device, driver, strerror(-r));
 			return F_FAILED;
 		}
+		*wrote = true;
 	}
 	if (f->driver[0]) {
 		/* The override is in place first, so the device cannot fall back to its old driver. */
@@ -273,9 +276,26 @@ static void recheck_written(const struct sysfs *s, struct pci_table *t, const st
 	bool lost = false, changed = true;
 	int r;
 
-	if (o->dry_run || p->unbind)
+	if (o->dry_run)
 		return;
+	/*
+	 * A function whose override write or unbind failed (under either
+	 * setting) stays with the host: an override this pass wrote on it is
+	 * taken back, and what goes with it is not probed onto the driver.
+	 */
 	for (size_t i = 0; i < plan->n; i++) {
+		struct pci_func *f = &t->v[plan->v[i].func];
+
+		if (!x[i].write_failed)
+			continue;
+		lost = true;
+		if (!x[i].wrote_override)
+			continue;
+		r = apply_give_back(s, o, f, drv_of(plan, i));
+		if (r < 0)
+			log_warning("%s: cannot clear driver_override: %s", pci_addr_fmt(&f->addr, addr), strerror(-r));
+	}
+	for (size_t i = 0; i < plan->n && !p->unbind; i++) {
 		struct pci_func *f = &t->v[plan->v[i].func];
 
 		if (x[i].st != F_WRITTEN || !in_scope(o, f))
@@ -314,7 +334,8 @@ static void recheck_written(const struct sysfs *s, struct pci_table *t, const st
 				log_full(x[i].prio, "%s [%04x:%04x]: %s", addr, f->vendor, f->device, x[i].why);
 				r = apply_give_back(s, o, f, drv_of(plan, i));
 				if (r < 0)
-					log_warning("%s: cannot clear driver_override: %s", addr, strerror(-r));
+					log_warning("%s: cannot give it back to the host (driver_override cleared, then a native "
+						    "probe): %s", addr, strerror(-r));
 				changed = true;
 			}
 		}
@@ -495,7 +516,8 @@ int apply_plan(const struct sysfs *s, struct pci_table *t, const struct plan *pl
 					 addr, f->vendor, f->device, runtime_find(o->runtime, &f->addr)->command, addr);
 			break;
 		case F_TODO:
-			x[i].st = take_function(s, o, &plan->v[i], drv_of(plan, i), f, addr);
+			x[i].st = take_function(s, o, &plan->v[i], drv_of(plan, i), f, addr, &x[i].wrote_override);
+			x[i].write_failed = x[i].st == F_FAILED;
 			written += x[i].st == F_WRITTEN;
 			break;
 		case F_SPLIT:

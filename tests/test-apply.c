@@ -457,12 +457,44 @@ START_TEST(test_device_vanishes)
 	ck_assert_int_eq(unlink(path), 0);
 	free(path);
 	capture_start();
-	ck_assert_int_eq(apply(false, false), 2);
+	ck_assert_int_eq(apply(false, false), 4);
 	log = capture_end();
 	ck_assert_contains(log, "0000:2d:00.2 [10de:1ad8]: cannot write 'vfio-pci' to driver_override: No such file or directory; skipped");
 	ck_assert_contains(log, "0000:2d:00.3 [10de:1ad9]: cannot write 'vfio-pci' to driver_override: No such file or directory; skipped");
-	ck_assert_attr("0000:2d:00.0", "driver_override", "vfio-pci");
-	ck_assert_attr("0000:2d:00.1", "driver_override", "vfio-pci");
+	/* the rest of the card (one IOMMU group) is not left half on the driver: its overrides are taken back */
+	ck_assert_contains(log, "0000:2d:00.0 [10de:1e87]: not taken: 0000:2d:00.2 of its IOMMU group 14 is not taken either");
+	ck_assert_attr("0000:2d:00.0", "driver_override", "");
+	ck_assert_attr("0000:2d:00.1", "driver_override", "");
+}
+END_TEST
+
+/*
+ * The companion's unbind fails after its override was written (unbind =
+ * yes): the GPU, whose own override went in first, must not be probed onto
+ * vfio-pci alone, and the companion must not keep an override that would
+ * take it alone at its next probe.
+ */
+START_TEST(test_companion_unbind_fails)
+{
+	const char *log;
+	char *path;
+
+	prepare("twin-gtx1070", "@driver 0000:02:00.1 snd_hda_intel\n", "[binder]\nunbind = yes\n[devices]\ndevice = 02:00.0\n");
+	/* an unbind file that cannot be written */
+	ck_assert_int_ge(asprintf(&path, "%s/bus/pci/drivers/snd_hda_intel/unbind", dir), 0);
+	ck_assert_int_eq(unlink(path), 0);
+	ck_assert_int_eq(mkdir(path, 0755), 0);
+	free(path);
+	capture_start();
+	ck_assert_int_eq(apply(true, true), 2);
+	log = capture_end();
+	ck_assert_contains(log, "0000:02:00.1 [10de:10f0]: cannot unbind it from snd_hda_intel: Is a directory");
+	ck_assert_contains(log, "0000:02:00.0 [10de:1b81]: not taken: 0000:02:00.1 of its IOMMU group 2 is not taken either");
+	ck_assert_attr("0000:02:00.0", "driver_override", "");
+	ck_assert_attr("0000:02:00.1", "driver_override", "");
+	/* vfio-pci was never loaded, so nothing was bound to it */
+	ck_assert_int_eq(kmod.calls, 0);
+	ck_assert_ptr_null(attr("0000:02:00.0", "driver"));
 }
 END_TEST
 
@@ -584,6 +616,7 @@ int main(void)
 	tcase_add_test(tc, test_card_whole_even_with_group_ignore);
 	tcase_add_test(tc, test_native_driver_wins_during_the_write);
 	tcase_add_test(tc, test_device_vanishes);
+	tcase_add_test(tc, test_companion_unbind_fails);
 	tcase_add_test(tc, test_read_only_sysfs);
 	tcase_add_test(tc, test_module_fails_to_load);
 	tcase_add_test(tc, test_module_lookup_fails_yet_all_bound);
