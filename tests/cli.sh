@@ -239,6 +239,17 @@ check "missing sysfs root is named" grep -q "cannot open the sysfs root $TMP/non
 check "--help lists the commands" sh -c "'$BINDER' --help | grep -q '^  bind '"
 check "--version" sh -c "'$BINDER' --version | grep -q '^vfio-binder '"
 
+# Every parameter that selects devices on its own starts both units, in both
+# spellings (systemd compares the words as written).
+for unit in vfio-binder.service.in vfio-binder-monitor.service.in; do
+	for key in device id policy vfs; do
+		for pfx in vfio_binder vfio-binder; do
+			check "$unit runs for $pfx.$key alone" \
+				grep -qx "ConditionKernelCommandLine=|$pfx.$key" "$TOPDIR/systemd/$unit"
+		done
+	done
+done
+
 # Not root, with a tree mounted on /sys in a private namespace: bind refuses.
 if [ "$(id -u)" = 0 ] && command -v unshare >/dev/null && command -v setpriv >/dev/null; then
 	tree=$(fake_tree skylake-gtx1070-igd-host)
