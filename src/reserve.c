@@ -42,6 +42,8 @@ struct outcome {
 	bool done;		/* acted on (or found where asked) */
 	bool ok;
 	bool target;		/* named on the command line (or by --all) */
+	bool had_entry;		/* release: the runtime record's entry before it was marked */
+	struct runtime_func before;
 };
 
 struct ctx {
@@ -559,6 +561,36 @@ static int do_reserve(struct ctx *c)
 	return r < 0 ? r : 0;
 }
 
+/*
+ * Release marks the functions released in the runtime record before its
+ * first write: unbinding from vfio-pci sends a uevent, and a monitor that
+ * read the record then must already see them as the host's, or it takes
+ * them back before their native driver comes. record_changes() keeps the
+ * mark on what ended with the host and restores the rest.
+ */
+static int mark_releasing(struct ctx *c)
+{
+	int64_t now = (int64_t)time(NULL);
+	int r;
+
+	for (size_t i = 0; i < c->plan.n; i++) {
+		const struct pci_func *f = &c->t.v[c->plan.v[i].func];
+		struct outcome *x = &c->out[c->plan.v[i].func];
+		const struct runtime_func *old;
+
+		if (c->plan.v[i].action != PLAN_BIND)
+			continue;
+		old = runtime_find(&c->rt, &f->addr);
+		x->had_entry = old != NULL;
+		if (old)
+			x->before = *old;
+		r = runtime_set(&c->rt, &f->addr, RUNTIME_RELEASED, now, NULL, c->o->command);
+		if (r < 0)
+			return r;
+	}
+	return runtime_write(c->run_dir, &c->rt);
+}
+
 static void record_changes(struct ctx *c)
 {
 	int64_t now = (int64_t)time(NULL);
@@ -567,8 +599,17 @@ static void record_changes(struct ctx *c)
 		const struct pci_func *f = &c->t.v[c->plan.v[i].func];
 		const struct outcome *x = &c->out[c->plan.v[i].func];
 
-		if (c->plan.v[i].action != PLAN_BIND || !x->ok)
+		if (c->plan.v[i].action != PLAN_BIND)
 			continue;
+		if (!x->ok) {
+			/* what release marked and did not give back: as it was */
+			if (c->o->release && x->had_entry && runtime_set(&c->rt, &f->addr, x->before.state, x->before.time,
+									x->before.driver, x->before.command) < 0)
+				return;
+			if (c->o->release && !x->had_entry)
+				runtime_unset(&c->rt, &f->addr);
+			continue;
+		}
 		if (runtime_set(&c->rt, &f->addr, c->o->release ? RUNTIME_RELEASED : RUNTIME_RESERVED, now,
 				c->o->release ? f->driver : drv_for(c, f), c->o->command) < 0)
 			return;
@@ -832,6 +873,11 @@ static int run(struct ctx *c)
 	c->w = o->dry_run ? open_memstream(&c->writes, &c->writes_size) : o->out;
 	if (!c->w)
 		return RESERVE_EXIT_USAGE;
+	/* The way back goes on without the mark (runtime_write said why); only a monitor could undo it. */
+	if (o->release && c->run_dir && !o->dry_run && mark_releasing(c) < 0)
+		log_warning("a running vfio-binder monitor may take these functions back before their drivers do: "
+			    "stop it (systemctl stop vfio-binder-monitor) and release again if they end on %s",
+			    c->tp.driver);
 	r = o->release ? do_release(c) : do_reserve(c);
 	if (o->dry_run) {
 		fclose(c->w);

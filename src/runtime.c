@@ -86,6 +86,18 @@ int runtime_set(struct runtime *rt, const struct pci_addr *a, enum runtime_state
 	return 0;
 }
 
+void runtime_unset(struct runtime *rt, const struct pci_addr *a)
+{
+	const struct runtime_func *f = runtime_find(rt, a);
+	size_t at;
+
+	if (!f)
+		return;
+	at = (size_t)(f - rt->v);
+	memmove(rt->v + at, rt->v + at + 1, (rt->n - at - 1) * sizeof(*rt->v));
+	rt->n--;
+}
+
 void runtime_free(struct runtime *rt)
 {
 	free(rt->v);

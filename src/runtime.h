@@ -50,6 +50,8 @@ const char *runtime_state_str(enum runtime_state s);
 int runtime_set(struct runtime *rt, const struct pci_addr *a, enum runtime_state st, int64_t time, const char *driver,
 		const char *command);
 const struct runtime_func *runtime_find(const struct runtime *rt, const struct pci_addr *a);
+/* Forgets a function: the record says nothing of it any more. */
+void runtime_unset(struct runtime *rt, const struct pci_addr *a);
 /*
  * Released at runtime and not reserved since: the monitor must leave it
  * alone. rt may be NULL (no record).

@@ -178,9 +178,22 @@ static void tick(void)
 	}
 }
 
+/* The runtime record as it was when the first unbind was opened (NULL: not watched or none yet). */
+static bool watch_unbind;
+static char *record_at_unbind;
+
 static int kernel_step(enum sysfs_step step, const char *rel, void *data)
 {
 	tick();
+	if (watch_unbind && !record_at_unbind && strstr(rel, "unbind")) {
+		char *p;
+
+		ck_assert_int_ge(asprintf(&p, "%s/vfio-binder/runtime", run), 0);
+		record_at_unbind = fakesys_read("/", p + 1);
+		if (!record_at_unbind)
+			record_at_unbind = strdup("(no record)");
+		free(p);
+	}
 	return 0;
 }
 
@@ -568,6 +581,37 @@ START_TEST(test_release_loads_native)
 }
 END_TEST
 
+/*
+ * Release marks the functions released before it unbinds the first one: the
+ * unbind's uevent wakes a running monitor, which must already read them as
+ * the host's, or it takes the card back before the native drivers come.
+ */
+START_TEST(test_release_marks_the_record_first)
+{
+	char *t;
+
+	machine("skylake-gtx1070-igd-host", gtx_native, gtx_watch, "nouveau snd_hda_intel");
+	with_conf("[devices]\ndevice = 01:00.0\n");
+	ck_assert_int_eq(cmd(false, "01:00.0", 0), 0);
+	take_events();
+	watch_unbind = true;
+	ck_assert_int_eq(cmd(true, "01:00.0", 0), 0);
+	watch_unbind = false;
+	ck_assert_ptr_nonnull(record_at_unbind);
+	ck_assert_contains(record_at_unbind, "function 0000:01:00.0 released ");
+	ck_assert_contains(record_at_unbind, "function 0000:01:00.1 released ");
+	ck_assert_not_contains(record_at_unbind, "reserved");
+	/* and afterwards the drivers they ended on */
+	t = runtime_text();
+	ck_assert_contains(t, " nouveau release (test)\n");
+	ck_assert_contains(t, " snd_hda_intel release (test)");
+	free(t);
+	free(record_at_unbind);
+	record_at_unbind = NULL;
+	teardown();
+}
+END_TEST
+
 /* A process with the card's DRM node open: refused, named with its fix, nothing written. */
 START_TEST(test_reserve_refused_by_holder)
 {
@@ -906,6 +950,7 @@ int main(void)
 	tcase_add_test(tc, test_reserve_then_release);
 	tcase_add_test(tc, test_reserve_uses_the_device_line);
 	tcase_add_test(tc, test_release_loads_native);
+	tcase_add_test(tc, test_release_marks_the_record_first);
 	tcase_add_test(tc, test_reserve_refused_by_holder);
 	tcase_add_test(tc, test_vtcon_and_force);
 	tcase_add_test(tc, test_boot_vga);
