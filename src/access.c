@@ -8,9 +8,11 @@
  *    root's coldplug, after the initramfs made the node root's (/run
  *    outlives the initramfs); the rule names the user as configured, so udev
  *    resolves it against the real /etc/passwd;
- *  - a chown and chmod of DEV/vfio/N when it exists now (the monitor, a
- *    runtime bind), because udev has already handled that node and applies
- *    a new rule only at its next event.
+ *  - a chown and chmod of DEV/vfio/N when it exists now (bind run by hand),
+ *    because udev has already handled that node and applies a new rule only
+ *    at its next event.
+ * Only bind calls this: the monitor's sandbox cannot chown, and reserve
+ * would drop bind's groups from the rule file; both say so.
  * Names resolve through ETC/passwd and ETC/group; one that does not (an
  * initramfs has no passwd) leaves the node alone now and the rule to udev.
  */

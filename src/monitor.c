@@ -304,6 +304,15 @@ static int handle_uevents(struct monitor *m)
 	return n;
 }
 
+/* Said once per start and reload: what [access] does not reach. */
+static void access_notice(const struct monitor *m)
+{
+	if (m->p.owner || m->p.group_owner)
+		log_notice("[access] of %s is not applied to the groups the monitor binds (its sandbox has no "
+			   "CAP_CHOWN and a private /dev): for hot-plugged cards add a rule of your own in "
+			   "/etc/udev/rules.d/, e.g. SUBSYSTEM==\"vfio\", GROUP=\"kvm\", MODE=\"0660\"", m->o->config);
+}
+
 static void reload(struct monitor *m)
 {
 	notify("RELOADING=1");
@@ -318,6 +327,7 @@ static void reload(struct monitor *m)
 	}
 	/* As if started with the new policy: functions it newly selects are handed over now. */
 	log_info("configuration reloaded; applying it to the functions present");
+	access_notice(m);
 	pass(m, NULL, false);
 	notify("READY=1\nSTATUS=Watching for new PCI functions");
 }
@@ -421,6 +431,7 @@ int monitor_run(const struct monitor_opts *o)
 	if (setup(&m) < 0)
 		goto out;
 
+	access_notice(&m);
 	pass(&m, NULL, false);
 	log_info("watching %s uevents for new PCI functions (sysfs %s%s%s)", source_names[o->source], m.s.path,
 		 m.real ? "" : ", not the running kernel's: no module loads",

@@ -549,6 +549,16 @@ static int do_reserve(struct ctx *c)
 	};
 	int r = apply_plan(&c->s, &c->t, &c->plan, &ao);
 
+	/*
+	 * Not [access]: its udev rule file holds the groups bind bound, and
+	 * rewriting it for these would drop those. libvirt gives the node to
+	 * the VMs it starts itself.
+	 */
+	if (r >= 0 && !c->o->dry_run && (c->tp.owner || c->tp.group_owner))
+		log_notice("[access] is not applied by reserve: /dev/vfio nodes of the groups it binds stay root's "
+			   "(libvirt sets them for its own guests; otherwise a rule in /etc/udev/rules.d/, e.g. "
+			   "SUBSYSTEM==\"vfio\", GROUP=\"kvm\", MODE=\"0660\")");
+
 	for (size_t i = 0; r >= 0 && i < rec.n; i++) {
 		struct pci_func *f = pci_table_find(&c->t, &rec.v[i].addr);
 

@@ -612,6 +612,22 @@ START_TEST(test_release_marks_the_record_first)
 }
 END_TEST
 
+/* [access] is bind's: reserve says it does not apply it, and binds all the same. */
+START_TEST(test_reserve_says_access_is_not_applied)
+{
+	const char *log;
+
+	machine("skylake-gtx1070-igd-host", gtx_native, gtx_watch, "nouveau snd_hda_intel");
+	with_conf("[access]\ngroup = kvm\n");
+	capture_start();
+	ck_assert_int_eq(cmd(false, "01:00.0", 0), 0);
+	log = capture_end();
+	ck_assert_contains(log, "[access] is not applied by reserve");
+	ck_assert_contains(log, "0000:01:00.0 [10de:1b81] -> vfio-pci (named on the command line)");
+	teardown();
+}
+END_TEST
+
 /* A process with the card's DRM node open: refused, named with its fix, nothing written. */
 START_TEST(test_reserve_refused_by_holder)
 {
@@ -951,6 +967,7 @@ int main(void)
 	tcase_add_test(tc, test_reserve_uses_the_device_line);
 	tcase_add_test(tc, test_release_loads_native);
 	tcase_add_test(tc, test_release_marks_the_record_first);
+	tcase_add_test(tc, test_reserve_says_access_is_not_applied);
 	tcase_add_test(tc, test_reserve_refused_by_holder);
 	tcase_add_test(tc, test_vtcon_and_force);
 	tcase_add_test(tc, test_boot_vga);

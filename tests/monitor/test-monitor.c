@@ -496,10 +496,12 @@ static void test_behaviour(void)
 	       "add: functions of other slots are not touched");
 
 	/* SIGHUP with a changed configuration and command line. */
-	write_file(conf_path, "[binder]\npolicy = list\n[devices]\nid = 8086:1533\n");
+	write_file(conf_path, "[binder]\npolicy = list\n[devices]\nid = 8086:1533\n[access]\ngroup = kvm\n");
 	write_file(cmdline_path, "root=/dev/vda1 vfio_binder.id=1b36:000d\n");
 	kill(pid, SIGHUP);
 	report(WAIT_FOR(log_has("configuration reloaded"), 5), "SIGHUP: the configuration is re-read");
+	report(WAIT_FOR(log_has("is not applied to the groups the monitor binds"), 2),
+	       "SIGHUP: [access] is said not to reach what the monitor binds");
 	report(WAIT_FOR(notified_has("RELOADING=1"), 2), "SIGHUP: RELOADING=1 reaches the service manager");
 	report(WAIT_FOR(override_is(nic, "vfio-pci"), 5) && probes_of(nic) >= 1,
 	       "SIGHUP: the network card already there, now selected, is handed over");
