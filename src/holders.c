@@ -498,6 +498,14 @@ static int fbcon_draws_on(const struct sysfs *dev, const char *node, int index)
 	return 0;
 }
 
+/* A console attribute that could not be read: each target with a framebuffer may be drawn on. */
+static void unknown_fb(struct scan *sc, const char *rel, int err)
+{
+	for (size_t k = 0; k < sc->nn; k++)
+		if (sc->nodes[k].fb >= 0)
+			unknown(sc, sc->nodes[k].target, sc->r->sys->path, rel, err);
+}
+
 /* The framebuffer console, when it is bound and draws on a framebuffer of a target. */
 static void scan_vtcon(struct scan *sc)
 {
@@ -511,19 +519,30 @@ static void scan_vtcon(struct scan *sc)
 	if (!any_fb)
 		return;
 	d = sysfs_opendir(sys, "class/vtconsole");
-	if (!d)
+	if (!d) {
+		/* no console at all is no holder; one that cannot be listed may draw on a target */
+		if (errno != ENOENT)
+			unknown_fb(sc, "class/vtconsole", -errno);
 		return;
+	}
 	while ((de = readdir(d))) {
 		char rel[PATH_MAX], bind[8], name[128];
+		ssize_t n_read;
 
 		if (strncmp(de->d_name, "vtcon", 5) != 0)
 			continue;
 		snprintf(rel, sizeof(rel), "class/vtconsole/%s/bind", de->d_name);
-		if (sysfs_read(sys, rel, bind, sizeof(bind)) < 0 || !streq(bind, "1"))
+		n_read = sysfs_read(sys, rel, bind, sizeof(bind));
+		if (n_read < 0)
+			unknown_fb(sc, rel, (int)n_read);
+		if (n_read < 0 || !streq(bind, "1"))
 			continue;
 		snprintf(rel, sizeof(rel), "class/vtconsole/%s/name", de->d_name);
 		/* "(M) frame buffer device": fbcon; vgacon and the dummy console need no driver */
-		if (sysfs_read(sys, rel, name, sizeof(name)) < 0 || !strstr(name, "frame buffer"))
+		n_read = sysfs_read(sys, rel, name, sizeof(name));
+		if (n_read < 0)
+			unknown_fb(sc, rel, (int)n_read);
+		if (n_read < 0 || !strstr(name, "frame buffer"))
 			continue;
 		for (size_t k = 0; k < sc->nn; k++) {
 			const struct node *n = &sc->nodes[k];
@@ -579,13 +598,32 @@ static void for_class(struct scan *sc, const char *class, void (*fn)(struct scan
 
 	snprintf(dir, sizeof(dir), "class/%s", class);
 	d = sysfs_opendir(sc->r->sys, dir);
-	if (!d)
+	if (!d) {
+		/* a class the kernel lacks holds nothing; one that cannot be listed may hold any target */
+		int err = -errno;
+
+		for (size_t ti = 0; err != -ENOENT && ti < sc->nt; ti++)
+			if (!sc->t[ti].vfio)
+				unknown(sc, ti, sc->r->sys->path, dir, err);
 		return;
+	}
 	while ((de = readdir(d)) && !sc->err) {
 		size_t ti;
+		int r;
 
-		if (de->d_name[0] == '.' || sysfs_readlinkat(sc->r->sys, dirfd(d), dir, de->d_name, link, sizeof(link)) < 0)
+		if (de->d_name[0] == '.')
 			continue;
+		r = sysfs_readlinkat(sc->r->sys, dirfd(d), dir, de->d_name, link, sizeof(link));
+		if (r < 0) {
+			char rel[PATH_MAX];
+
+			/* whose it is cannot be told: it may be any target's */
+			snprintf(rel, sizeof(rel), "%s/%s", dir, de->d_name);
+			for (ti = 0; ti < sc->nt; ti++)
+				if (!sc->t[ti].vfio)
+					unknown(sc, ti, sc->r->sys->path, rel, r);
+			continue;
+		}
 		ti = owner(sc, below_root(link));
 		if (ti != SIZE_MAX)
 			fn(sc, ti, de->d_name);
@@ -597,10 +635,15 @@ static void netdev(struct scan *sc, size_t ti, const char *name)
 	char rel[PATH_MAX], flags[32];
 	unsigned long v;
 	struct holder *h;
+	ssize_t r;
 
 	snprintf(rel, sizeof(rel), "class/net/%s/flags", name);
-	if (sysfs_read(sc->r->sys, rel, flags, sizeof(flags)) < 0)
+	r = sysfs_read(sc->r->sys, rel, flags, sizeof(flags));
+	if (r < 0) {
+		/* up or down cannot be told: it may be in use */
+		unknown(sc, ti, sc->r->sys->path, rel, (int)r);
 		return;
+	}
 	v = strtoul(flags, NULL, 16);
 	if (!(v & IFF_UP_FLAG))
 		return;
@@ -621,11 +664,17 @@ static void blockdev(struct scan *sc, size_t ti, const char *name)
 
 	snprintf(rel, sizeof(rel), "class/block/%s/uevent", name);
 	r = read_uevent(sc->r->sys, rel, &maj, &min, devname, sizeof(devname));
+	if (r < 0)
+		unknown(sc, ti, sc->r->sys->path, rel, r);
 	if (r <= 0)
 		return;
 	snprintf(path, sizeof(path), "/dev/%s", devname[0] ? devname : name);
 
-	if (sysfs_read_all(sc->r->proc, "self/mountinfo", 16u << 20, &mountinfo, NULL) == 0) {
+	/* a mount or swap list that cannot be read may name it */
+	r = sysfs_read_all(sc->r->proc, "self/mountinfo", 16u << 20, &mountinfo, NULL);
+	if (r < 0)
+		unknown(sc, ti, sc->r->proc->path, "self/mountinfo", r);
+	if (r == 0) {
 		for (line = strtok_r(mountinfo, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
 			char devno[32], point[PATH_MAX];
 			unsigned a, b;
@@ -642,7 +691,10 @@ static void blockdev(struct scan *sc, size_t ti, const char *name)
 			copy(h->where, sizeof(h->where), point);
 		}
 	}
-	if (sysfs_read_all(sc->r->proc, "swaps", 1u << 20, &swaps, NULL) == 0) {
+	r = sysfs_read_all(sc->r->proc, "swaps", 1u << 20, &swaps, NULL);
+	if (r < 0)
+		unknown(sc, ti, sc->r->proc->path, "swaps", r);
+	if (r == 0) {
 		save = NULL;
 		for (line = strtok_r(swaps, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
 			size_t n = strcspn(line, " \t");

@@ -107,6 +107,19 @@ check "--force goes past the framebuffer console only" grep -q "vtcon1 draws on 
 check "--force: nothing written while a process holds it" test "$before" = "$(snapshot "$tree")"
 rm -rf "$proc"/[0-9]*
 
+# 2b. What cannot be read may hold the function: a network interface whose
+# flags do not read, a mount list that is not there. Refused, nothing written.
+flags=$(readlink -f "$tree/class/net/eth0")/flags
+rm "$flags" && mkdir "$flags"
+mv "$proc/self/mountinfo" "$proc/self/mountinfo.away"
+before=$(snapshot "$tree")
+B --sysfs "$tree" -c "$TMP/empty.conf" reserve 00:1f.6 09:00.0 > "$TMP/out" 2>&1
+check "unreadable holders: exit 1" [ $? -eq 1 ]
+check "unreadable holders: the interface's flags named" grep -q "class/net/eth0/flags.*cannot read it" "$TMP/out"
+check "unreadable holders: the mount list named" grep -q "self/mountinfo.*cannot read it" "$TMP/out"
+check "unreadable holders: nothing written" test "$before" = "$(snapshot "$tree")"
+mv "$proc/self/mountinfo.away" "$proc/self/mountinfo"
+
 # 3. The writes of a real run. The card starts unbound, so a fake tree ends where a kernel would.
 tree=$(fake_tree turing-4fn-amd-host)
 B --sysfs "$tree" -c "$TMP/empty.conf" --run "$TMP/run" reserve 2d:00.0 > "$TMP/out" 2>&1
