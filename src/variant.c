@@ -80,8 +80,12 @@ int variant_resolve(const struct sysfs *s, struct pci_table *t, const char *modu
 			continue;
 		snprintf(path, sizeof(path), "bus/pci/devices/%s/modalias", pci_addr_fmt(&f->addr, addr));
 		n = sysfs_read(s, path, modalias, sizeof(modalias));
-		if (n < 0 || strncmp(modalias, "pci:", 4) != 0)
+		if (n < 0 || strncmp(modalias, "pci:", 4) != 0) {
+			/* plain vfio-pci is safe, but not what driver = auto asked for: say so */
+			log_warning("%s: driver = auto: cannot read its modalias (%s): no variant driver is looked up, plain "
+				    "vfio-pci if it is bound", addr, n < 0 ? strerror((int)-n) : "unexpected content");
 			continue;
+		}
 		snprintf(alias, sizeof(alias), "vfio_pci:%s", modalias + 4);
 		best_variant(ctx, alias, best, sizeof(best));
 		if (best[0]) {

@@ -100,6 +100,14 @@ check "driver = auto: the variant's name in driver_override" has "would write \"
 check "driver = auto: each module loaded once" count "would load module" 2
 run "$TMP/auto.conf" "$TMP/mlx" --modules "$TMP/lib-modules" --proc "$TMP/proc" plan --json
 check "plan --json: bind_driver per function" has '"bind_driver": "mlx5_vfio_pci"'
+# A modalias that does not read: plain vfio-pci (safe), and a warning that says why.
+ma=$(readlink -f "$TMP/mlx/bus/pci/devices/0000:3b:00.0")/modalias
+mv "$ma" "$ma.away" && mkdir "$ma"
+run "$TMP/auto.conf" "$TMP/mlx" --modules "$TMP/lib-modules" --proc "$TMP/proc" plan
+check "driver = auto, modalias unreadable: the warning names the function" \
+	has "vfio-binder: 0000:3b:00.0: driver = auto: cannot read its modalias (Is a directory): no variant driver is looked up, plain vfio-pci if it is bound"
+check "driver = auto, modalias unreadable: vfio-pci" has "bind  0000:3b:00.0  15b3:101e  Ethernet controller         device entry; -> vfio-pci"
+rmdir "$ma" && mv "$ma.away" "$ma"
 
 # --- 3. driver= and reset_method= on a device line, preload; with pci-stub no IOMMU group needed.
 tree=$(fake_tree "$TOPO" "@attr 0000:01:00.0 reset_method flr bus")
