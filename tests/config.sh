@@ -166,15 +166,21 @@ printf 'root:x:0:\nkvm:x:994:alice\n' > "$TMP/etc/group"
 printf '[devices]\ndevice = 01:00.0\n[access]\nowner = alice\ngroup = kvm\n' > "$TMP/access.conf"
 "$BINDER" --sysfs "$tree" -c "$TMP/access.conf" --no-cmdline --etc "$TMP/etc" --dev "$TMP/dev" --run "$TMP/run" \
 	bind --no-load > "$TMP/out" 2>&1
-check "[access]: the node is the user's and the group's" test "$(stat -c '%u:%g %a' "$TMP/dev/vfio/1")" = "1000:994 660"
+# chown is root's: an unprivileged make check (a distribution build) sees the refusal instead.
+if [ "$(id -u)" = 0 ]; then
+	check "[access]: the node is the user's and the group's" test "$(stat -c '%u:%g %a' "$TMP/dev/vfio/1")" = "1000:994 660"
+else
+	echo "# [access]: the chown needs root, not checked"
+fi
 check "[access]: a udev rule for the real root's udev" \
 	grep -qx 'SUBSYSTEM=="vfio", KERNEL=="1", OWNER="alice", GROUP="kvm", MODE="0660"' "$TMP/run/udev/rules.d/61-vfio-binder.rules"
-chown 0:0 "$TMP/dev/vfio/1"
+[ "$(id -u)" != 0 ] || chown 0:0 "$TMP/dev/vfio/1"
+node_owner=$(stat -c '%u' "$TMP/dev/vfio/1")
 printf '[devices]\ndevice = 01:00.0\n[access]\nowner = bob\n' > "$TMP/bob.conf"
 "$BINDER" --sysfs "$tree" -c "$TMP/bob.conf" --no-cmdline --etc "$TMP/etc" --dev "$TMP/dev" --run "$TMP/run" \
 	bind --no-load > "$TMP/out" 2>&1
 check "[access]: an unknown name is said, and the node left alone" has "owner bob: no such user in $TMP/etc/passwd here"
-check "[access]: ... still root's" test "$(stat -c '%u' "$TMP/dev/vfio/1")" = 0
+check "[access]: ... its owner unchanged" test "$(stat -c '%u' "$TMP/dev/vfio/1")" = "$node_owner"
 printf '[access]\nowner = ../x\n' > "$TMP/badname.conf"
 run "$TMP/badname.conf" "$tree" plan
 check "[access]: a name that is no name is a configuration error" has "invalid owner '../x' (a user or group name, or a number)"
