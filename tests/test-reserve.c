@@ -520,14 +520,16 @@ END_TEST
 START_TEST(test_reserve_uses_the_device_line)
 {
 	const char *log;
-	char *rm;
+	char *rm, *ev_text;
 
 	machine("skylake-gtx1070-igd-host", gtx_reset, gtx_watch, "nouveau snd_hda_intel");
 	with_conf("[devices]\ndevice = 01:00.0 @ 10de:1b81 driver=pci-stub reset_method=bus\n");
 	capture_start();
 	ck_assert_int_eq(cmd(false, "01:00.0", 0), 0);
 	log = capture_end();
-	ck_assert_contains(take_events(), "override 0000:01:00.0 \"pci-stub\"\n");
+	ev_text = take_events();
+	ck_assert_contains(ev_text, "override 0000:01:00.0 \"pci-stub\"\n");
+	free(ev_text);
 	ck_assert_contains(log, "0000:01:00.0 [10de:1b81]: reset_method bus\n");
 	rm = devattr("0000:01:00.0", "reset_method");
 	ck_assert_str_eq(rm, "bus");
@@ -593,7 +595,7 @@ START_TEST(test_release_marks_the_record_first)
 	machine("skylake-gtx1070-igd-host", gtx_native, gtx_watch, "nouveau snd_hda_intel");
 	with_conf("[devices]\ndevice = 01:00.0\n");
 	ck_assert_int_eq(cmd(false, "01:00.0", 0), 0);
-	take_events();
+	free(take_events());
 	watch_unbind = true;
 	ck_assert_int_eq(cmd(true, "01:00.0", 0), 0);
 	watch_unbind = false;

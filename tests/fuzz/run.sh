@@ -26,7 +26,7 @@ command -v "$FUZZ_CC" >/dev/null || { echo "run.sh: $FUZZ_CC not found: apt-get 
 
 # The binder's code without main.c and modload.c: the harnesses stand in for them
 # (variant.c's libkmod is linked, though no harness sets driver = auto).
-SOURCES="log pciaddr policy conf cmdline sysfs pci select output apply variant sriov access record"
+SOURCES="log pciaddr policy conf cmdline sysfs pci select output apply variant sriov access record runtime"
 
 read -r -a inih_cflags <<< "$(pkg-config --cflags inih libkmod)"
 read -r -a inih_libs <<< "$(pkg-config --libs inih libkmod)"
