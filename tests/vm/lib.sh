@@ -92,6 +92,10 @@ vm_rootfs() {
 	cp -a "$VM_CACHE/debootstrap/root" "$VM_ROOT" || return
 	mkdir -p "$VM_ROOT/usr/lib/modules"
 	cp -a "/lib/modules/$VM_KVER" "$VM_ROOT/usr/lib/modules/" || return
+	# As a real system has it: update-initramfs in the guest reads the
+	# kernel's config for the compressions it supports.
+	mkdir -p "$VM_ROOT/boot"
+	cp "/boot/config-$VM_KVER" "$VM_ROOT/boot/" || return
 	# Debian 12's tree has /lib -> usr/lib; the staged install has real
 	# directories there (/lib/systemd/system): keep the symlinks.
 	tar -C "$STAGE/root" -cf - . | tar -C "$VM_ROOT" --keep-directory-symlink -xf - || return
