@@ -229,7 +229,13 @@ static bool is_companion(const struct pci_table *t, const struct pci_func *gpu, 
 	if (f->parent_unknown)
 		return maybe;
 	dsp = pci_table_parent(t, f);
-	return dsp && pci_table_parent(t, dsp) == sw;
+	/* its port could not be read at all: it may be the card's */
+	if (!dsp)
+		return f->has_parent ? maybe : false;
+	/* (the same one level up: its port's place could not be read) */
+	if (dsp->parent_unknown || (dsp->has_parent && !pci_table_parent(t, dsp)))
+		return maybe;
+	return pci_table_parent(t, dsp) == sw;
 }
 
 /*
@@ -252,6 +258,7 @@ static void find_host_cards(struct sel *s)
 
 	for (size_t i = 0; i < t->n; i++) {
 		const struct pci_func *gpu = &t->v[i], *sw;
+		bool lost;
 
 		if (!pci_class_is_display(gpu->class) && gpu->class != PCI_CLASS_UNKNOWN)
 			continue;
@@ -259,9 +266,23 @@ static void find_host_cards(struct sel *s)
 			continue;
 		s->host[i] = i;
 		sw = host_switch(t, gpu);
-		for (size_t j = 0; j < t->n; j++)
-			if (s->host[j] == SIZE_MAX && is_companion(t, gpu, sw, &t->v[j], true))
+		/*
+		 * Where the host's card ends cannot be told (a link above the
+		 * boot VGA could not be read): any endpoint of its vendor may be
+		 * on it, so each stays with the host unless a device entry says
+		 * otherwise.
+		 */
+		lost = gpu->parent_unknown || switch_unknown(t, gpu);
+		for (size_t j = 0; j < t->n; j++) {
+			const struct pci_func *f = &t->v[j];
+
+			if (s->host[j] != SIZE_MAX || f == gpu)
+				continue;
+			if (is_companion(t, gpu, sw, f, true) ||
+			    (lost && f->detailed && !pci_func_is_bridge(f) && !pci_class_is_display(f->class) &&
+			     (f->vendor == gpu->vendor || f->vendor == 0xffff || gpu->vendor == 0xffff)))
 				s->host[j] = i;
+		}
 	}
 }
 
@@ -362,11 +383,20 @@ static bool select_companions(struct sel *s)
 		for (size_t j = 0; j < t->n; j++) {
 			const struct pci_func *f = &t->v[j];
 
-			if (s->state[j] == S_SKIP || s->leader[j] != SIZE_MAX || !is_companion(t, gpu, sw, f, false))
+			if (s->leader[j] != SIZE_MAX || !is_companion(t, gpu, sw, f, false))
 				continue;
 			/* (a class that could not be read may be the audio function's) */
 			if (s->p->companions == COMPANIONS_AUDIO && !pci_class_is_audio(f->class) &&
 			    f->class != PCI_CLASS_UNKNOWN)
+				continue;
+			/*
+			 * A companion the host's card may claim (its place could not be
+			 * read): a member of this card that stays with the host, so
+			 * check_cards() holds the GPU back rather than split the card.
+			 */
+			if (s->state[j] == S_SKIP && s->kind[j] == PLAN_KIND_BOOT_VGA_CARD)
+				s->leader[j] = i;
+			if (s->state[j] == S_SKIP)
 				continue;
 			/* Selected in its own right (an id): still part of the card, which goes whole. */
 			if (s->state[j] == S_BIND) {
@@ -399,8 +429,9 @@ static const struct pci_func *unknown_member(const struct pci_table *t, const st
 	for (size_t j = 0; sw && j < t->n; j++) {
 		const struct pci_func *f = &t->v[j];
 
-		if (f->parent_unknown && !pci_addr_same_slot(&f->addr, &gpu->addr) &&
-		    is_companion(t, gpu, sw, f, true))
+		/* a companion only maybe: its place, or its port's, could not be read */
+		if (!pci_addr_same_slot(&f->addr, &gpu->addr) && is_companion(t, gpu, sw, f, true) &&
+		    !is_companion(t, gpu, sw, f, false))
 			return f;
 	}
 	return NULL;
