@@ -216,7 +216,7 @@ fail:
 	return e;
 }
 
-_printf_(4, 5) static int bad(char *err, size_t errsize, int r, const char *fmt, ...)
+_printf_(4, 5) int record_bad(char *err, size_t errsize, int r, const char *fmt, ...)
 {
 	va_list ap;
 
@@ -297,9 +297,9 @@ int record_read(const struct sysfs *run, struct boot_record *ret, char *err, siz
 	if (r == -ENOENT)
 		return r;
 	if (r < 0)
-		return bad(err, errsize, r, "%s/%s: %s", run->path, path, strerror(-r));
+		return record_bad(err, errsize, r, "%s/%s: %s", run->path, path, strerror(-r));
 	if (strlen(text) != len)
-		return bad(err, errsize, -EINVAL, "%s/%s: NUL byte in the record", run->path, path);
+		return record_bad(err, errsize, -EINVAL, "%s/%s: NUL byte in the record", run->path, path);
 	for (line = text; *line; line = next) {
 		next = line + strcspn(line, "\n");
 		if (*next)
@@ -310,28 +310,28 @@ int record_read(const struct sysfs *run, struct boot_record *ret, char *err, siz
 			unsigned v = rec.version;
 
 			record_free(&rec);
-			return bad(err, errsize, r, "%s/%s: record version %u, newer than this vfio-binder reads (%d)",
+			return record_bad(err, errsize, r, "%s/%s: record version %u, newer than this vfio-binder reads (%d)",
 				   run->path, path, v, RECORD_VERSION);
 		}
 		if (r < 0) {
 			record_free(&rec);
-			return bad(err, errsize, r, "%s/%s:%u: %s", run->path, path, lineno,
+			return record_bad(err, errsize, r, "%s/%s:%u: %s", run->path, path, lineno,
 				   r == -ENOMEM ? strerror(ENOMEM) : "not a valid record line");
 		}
 		if (lineno == 1 && !have_version) {
 			record_free(&rec);
-			return bad(err, errsize, -EINVAL, "%s/%s:1: the record does not start with 'version'", run->path,
+			return record_bad(err, errsize, -EINVAL, "%s/%s:1: the record does not start with 'version'", run->path,
 				   path);
 		}
 	}
 	if (!have_version) {
 		record_free(&rec);
-		return bad(err, errsize, -EINVAL, "%s/%s: empty record", run->path, path);
+		return record_bad(err, errsize, -EINVAL, "%s/%s: empty record", run->path, path);
 	}
 	r = sysfs_read_all(run, RECORD_DIR "/" RECORD_CONF_FILE, RECORD_SIZE_MAX, &rec.config_copy, &rec.config_copy_len);
 	if (r < 0 && r != -ENOENT) {
 		record_free(&rec);
-		return bad(err, errsize, r, "%s/%s/%s: %s", run->path, RECORD_DIR, RECORD_CONF_FILE, strerror(-r));
+		return record_bad(err, errsize, r, "%s/%s/%s: %s", run->path, RECORD_DIR, RECORD_CONF_FILE, strerror(-r));
 	}
 	*ret = rec;
 	return 0;

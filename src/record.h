@@ -5,6 +5,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "macro.h"
 #include "pciaddr.h"
 #include "policy.h"
 #include "sysfs.h"
@@ -79,6 +80,8 @@ int record_dir_open(const char *run_dir);
  * Mode 0644 whatever the umask. 0 or -errno.
  */
 int record_replace_file(int dfd, const char *name, const char *data, size_t len);
+/* Formats the reason a record file is refused into err (when given) and returns r. */
+_printf_(4, 5) int record_bad(char *err, size_t errsize, int r, const char *fmt, ...);
 
 /*
  * Reads the record below the run root. -ENOENT when there is none; another

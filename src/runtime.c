@@ -7,7 +7,6 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -165,18 +164,6 @@ int runtime_lock(const char *run_dir)
 	return fd;
 }
 
-_printf_(4, 5) static int bad(char *err, size_t errsize, int r, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (err && errsize) {
-		va_start(ap, fmt);
-		vsnprintf(err, errsize, fmt, ap);
-		va_end(ap);
-	}
-	return r;
-}
-
 /* "function ADDR STATE TIME DRIVER COMMAND...": the fields split at single spaces, the command is the rest. */
 static int parse_function(struct runtime *rt, char *rest)
 {
@@ -221,9 +208,9 @@ int runtime_read(const struct sysfs *run, struct runtime *ret, char *err, size_t
 	if (r == -ENOENT)
 		return r;
 	if (r < 0)
-		return bad(err, errsize, r, "%s/%s: %s", run->path, path, strerror(-r));
+		return record_bad(err, errsize, r, "%s/%s: %s", run->path, path, strerror(-r));
 	if (strlen(text) != len)
-		return bad(err, errsize, -EINVAL, "%s/%s: NUL byte in the record", run->path, path);
+		return record_bad(err, errsize, -EINVAL, "%s/%s: NUL byte in the record", run->path, path);
 	for (line = text; *line; line = next) {
 		char *rest;
 
@@ -253,17 +240,17 @@ int runtime_read(const struct sysfs *run, struct runtime *ret, char *err, size_t
 		}
 		if (r == -EPROTONOSUPPORT) {
 			runtime_free(&rt);
-			return bad(err, errsize, r, "%s/%s: record version newer than this vfio-binder reads (%d)", run->path,
+			return record_bad(err, errsize, r, "%s/%s: record version newer than this vfio-binder reads (%d)", run->path,
 				   path, RUNTIME_VERSION);
 		}
 		if (r < 0) {
 			runtime_free(&rt);
-			return bad(err, errsize, r, "%s/%s:%u: %s", run->path, path, lineno,
+			return record_bad(err, errsize, r, "%s/%s:%u: %s", run->path, path, lineno,
 				   r == -ENOMEM ? strerror(ENOMEM) : "not a valid record line");
 		}
 	}
 	if (!have_version)
-		return bad(err, errsize, -EINVAL, "%s/%s: empty record", run->path, path);
+		return record_bad(err, errsize, -EINVAL, "%s/%s: empty record", run->path, path);
 	*ret = rt;
 	return 0;
 }
