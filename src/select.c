@@ -211,12 +211,17 @@ static const struct pci_func *switch_unknown(const struct pci_table *t, const st
  * the hierarchy could not be read may be too, and maybe says whether such a
  * guess counts (it does for the host's card, which it protects).
  */
+/* ffff is what no device has: a vendor that could not be read, which may be the same */
+static bool maybe_same_vendor(const struct pci_func *gpu, const struct pci_func *f)
+{
+	return f->detailed && (f->vendor == gpu->vendor || f->vendor == 0xffff || gpu->vendor == 0xffff);
+}
+
 static bool is_companion(const struct pci_table *t, const struct pci_func *gpu, const struct pci_func *sw,
 			 const struct pci_func *f, bool maybe)
 {
 	const struct pci_func *dsp;
-	/* ffff is what no device has: a vendor that could not be read, which may be the same */
-	bool vendor = f->detailed && (f->vendor == gpu->vendor || f->vendor == 0xffff || gpu->vendor == 0xffff);
+	bool vendor = maybe_same_vendor(gpu, f);
 
 	if (f == gpu || !vendor || pci_func_is_bridge(f))
 		return false;
@@ -279,8 +284,7 @@ static void find_host_cards(struct sel *s)
 			if (s->host[j] != SIZE_MAX || f == gpu)
 				continue;
 			if (is_companion(t, gpu, sw, f, true) ||
-			    (lost && f->detailed && !pci_func_is_bridge(f) && !pci_class_is_display(f->class) &&
-			     (f->vendor == gpu->vendor || f->vendor == 0xffff || gpu->vendor == 0xffff)))
+			    (lost && maybe_same_vendor(gpu, f) && !pci_func_is_bridge(f) && !pci_class_is_display(f->class)))
 				s->host[j] = i;
 		}
 	}
