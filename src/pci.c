@@ -488,10 +488,17 @@ static void want_card_switches(const struct sysfs *s, struct pci_table *t, bool 
 	if (!any)
 		return;
 	for (size_t i = 0; i < t->n; i++) {
-		const struct pci_func *dsp, *usp;
+		const struct pci_func *f = &t->v[i], *dsp, *usp;
 
-		if (!want[i] && (dsp = pci_table_parent(t, &t->v[i])) && (usp = pci_table_parent(t, dsp)) &&
-		    card[usp - t->v])
+		if (want[i])
+			continue;
+		dsp = pci_table_parent(t, f);
+		usp = dsp ? pci_table_parent(t, dsp) : NULL;
+		/*
+		 * Below a card's switch, or maybe (its place, or its port's,
+		 * could not be read): the selection must see its vendor to tell.
+		 */
+		if ((usp && card[usp - t->v]) || f->parent_unknown || (dsp && dsp->parent_unknown))
 			want_slot(t, want, i);
 	}
 	load_wanted(s, t, want);

@@ -78,14 +78,14 @@ static void teardown(void)
 }
 
 /* The plan as "bind|skip ADDRESS: reason" lines. */
-static const char *plan_for(const char *conf)
+static const char *plan_for_topology(const char *topology, const char *conf)
 {
 	static char buf[4096];
 	struct pci_scan scan;
 	char addr[PCI_ADDR_STRLEN];
 	size_t n = 0;
 
-	dir = fakesys_new_text(twins);
+	dir = fakesys_new_text(topology);
 	ck_assert_ptr_nonnull(dir);
 	ck_assert_int_eq(sysfs_open(&sfs, dir), 0);
 	policy_init(&pol);
@@ -99,6 +99,11 @@ static const char *plan_for(const char *conf)
 				      plan.v[i].action == PLAN_BIND ? "bind" : "skip",
 				      pci_addr_fmt(&table.v[plan.v[i].func].addr, addr), plan.v[i].reason);
 	return buf;
+}
+
+static const char *plan_for(const char *conf)
+{
+	return plan_for_topology(twins, conf);
 }
 
 static const char id_conf[] = "[devices]\nid = 10de:1b81\n";
@@ -233,6 +238,39 @@ static bool have_openat2(void)
 	return false;
 }
 
+/*
+ * A GPU behind its card's own switch, its audio behind the switch's second
+ * port, and that port's link unreadable: whether the audio is the card's
+ * cannot be told, so the GPU is held back rather than bound without it
+ * (the property test's seed 1796416617).
+ */
+START_TEST(test_card_port_unreadable)
+{
+	static const char switched[] =
+		"0 0000:00:01.0 0x060400 8086:1901 - root port\n"
+		"1 0000:01:00.0 0x030000 1002:73ff 1 host GPU\n"
+		"0 0000:00:01.1 0x060400 8086:1901 - root port\n"
+		"2 0000:02:00.0 0x060400 10de:4fa1 - parent=0000:00:01.1 upstream port\n"
+		"2 0000:03:01.0 0x060400 10de:4fa4 - parent=0000:02:00.0 downstream port\n"
+		"2 0000:04:00.0 0x030000 10de:2204 0 parent=0000:03:01.0 GPU\n"
+		"2 0000:03:02.0 0x060400 10de:4fa4 - parent=0000:02:00.0 downstream port\n"
+		"2 0000:05:00.0 0x040300 10de:2205 - parent=0000:03:02.0 its audio\n";
+	static const char conf[] = "[binder]\ncompanions = audio\ngroup = ignore\n[devices]\ndevice = 04:00.0\n";
+	const char *out;
+
+	out = plan_for_topology(switched, conf);
+	ck_assert_contains(out, "bind 0000:04:00.0: device entry\n");
+	ck_assert_contains(out, "bind 0000:05:00.0: companion of 0000:04:00.0\n");
+	teardown();
+
+	set_fault(SYSFS_STEP_READLINK, "0000:03:02.0", NULL, EIO, -1);
+	out = plan_for_topology(switched, conf);
+	ck_assert_contains(out, "skip 0000:04:00.0: cannot tell whether 0000:05:00.0 belongs to its card");
+	ck_assert_not_contains(out, "bind ");
+	teardown();
+}
+END_TEST
+
 /* Links: the iommu_group link, the group's listing, the function's own place in the tree. */
 START_TEST(test_links_unreadable)
 {
@@ -275,6 +313,7 @@ int main(void)
 	tcase_add_loop_test(tc, test_unreadable_is_refused, 0, ELEMENTSOF(attrs));
 	tcase_add_test(tc, test_boot_vga_unreadable);
 	tcase_add_test(tc, test_links_unreadable);
+	tcase_add_test(tc, test_card_port_unreadable);
 	suite_add_tcase(s, tc);
 	return run_suite(s);
 }
