@@ -1,6 +1,6 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0-or-later
-# Scenarios 2 to 4: a GPU card (qxl 1b36:0100 with a qemu-xhci USB
+# Scenarios 2 to 4 (3b too): a GPU card (qxl 1b36:0100 with a qemu-xhci USB
 # controller, 1b36:000d, as function 1) hot-plugged into an empty PCIe slot
 # while the monitor runs with "id = 1b36:0100" (companions = slot, the
 # default). Every bind uevent
@@ -43,19 +43,73 @@ sc_hotplug_vfio() {
 }
 
 vm_scenario hotplug-host-keeps sc_hotplug_host_keeps \
-	"xhci_pci loaded first, unbind = no: the card stays whole with the host"
+	"xhci_pci bound the USB function before the monitor looked, unbind = no: the card stays whole with the host"
 sc_hotplug_host_keeps() {
+	hp_conf no
+	# udev must not load qxl by modalias: the GPU stays driverless, so the
+	# monitor has a function it could take and must not.
+	vm_file /etc/modprobe.d/vmtest-no-qxl.conf <<<"blacklist qxl"
+	vm_boot || return
+	vm_check "before: xhci_pci loaded, qxl not" \
+		'modprobe xhci_pci && [[ -d /sys/module/xhci_pci && ! -d /sys/module/qxl ]]'
+	# The kernel adds both functions, then attaches drivers; a monitor that
+	# looks in between may take the USB function while it has no driver yet
+	# (hotplug-race). Here the monitor is stopped until the kernel is done,
+	# as a busy system delays it: it must judge a card whose USB function
+	# xhci_hcd already holds.
+	vm_check "the monitor is stopped (SIGSTOP)" \
+		'systemctl kill -s SIGSTOP vfio-binder-monitor.service &&
+		 pid=$(systemctl show -P MainPID vfio-binder-monitor.service) &&
+		 for ((i = 0; i < 50; i++)); do
+			grep -q "^State:.*stopped" /proc/$pid/status && exit 0; sleep 0.1
+		 done; exit 1' || return
+	hp_plug || return
+	vm_expect "$GPU=none" "$USB=xhci_hcd"
+	vm_check "the monitor resumes (SIGCONT) and holds the GPU back for its USB function" \
+		'systemctl kill -s SIGCONT vfio-binder-monitor.service &&
+		 for ((i = 0; i < 150; i++)); do
+			journalctl -b --no-pager -u vfio-binder-monitor |
+				grep -F "'"$GPU"' [1b36:0100]: not taken: its card'"'"'s '"$USB"' is not taken either" && exit 0
+			sleep 0.2
+		 done; exit 1' || return
+	vm_settle "$GPU" "$USB"
+	# Under unbind = no the binder may not take the USB controller, and a
+	# card is not split: the GPU stays with the host, no driver_override is
+	# left on either function, and its native driver takes it when loaded.
+	vm_expect "$GPU=none" "$USB=xhci_hcd"
+	vm_check "modprobe qxl: the host's driver takes the GPU" 'modprobe qxl' || return
+	vm_settle "$GPU" "$USB"
+	vm_expect "$GPU=qxl" "$USB=xhci_hcd"
+	vm_expect_binds "$GPU" qxl "$USB" xhci_hcd
+}
+
+vm_scenario hotplug-race sc_hotplug_race \
+	"xhci_pci loaded, unbind = no, no delay: whichever side wins the kernel's race, the card ends whole"
+sc_hotplug_race() {
 	hp_conf no
 	vm_boot || return
 	vm_check "before: xhci_pci loaded, qxl not" \
 		'modprobe xhci_pci && [[ -d /sys/module/xhci_pci && ! -d /sys/module/qxl ]]'
 	hp_plug || return
-	# The USB controller went to xhci_hcd as the kernel added it; under
-	# unbind = no the binder may not take it, and a card is not split: the
-	# GPU stays with the host too (qxl, which udev loads), and no
-	# driver_override is left on either function.
-	vm_expect "$GPU=qxl" "$USB=xhci_hcd"
-	vm_expect_binds "$GPU" qxl "$USB" xhci_hcd
+	# The kernel adds both functions before it attaches a driver to either
+	# (pciehp: scan the slot, assign resources, then pci_bus_add_devices).
+	# A monitor that judges the slot in that window takes both functions,
+	# which no driver held: whole on vfio-pci. One that judges it after
+	# xhci_hcd took the USB function leaves both with the host. Either is
+	# whole; what may not happen is a split, or under unbind = no a
+	# function taken from the driver that held it.
+	local lines g u
+	lines=$(vm_functions "$GPU" "$USB") || { fail "$VM_NAME: cannot read the functions' drivers"; return 1; }
+	g=$(awk -v a="$GPU" '$1 == a { print $2 }' <<<"$lines")
+	u=$(awk -v a="$USB" '$1 == a { print $2 }' <<<"$lines")
+	echo "# $VM_NAME: GPU on $g, USB on $u"
+	if [[ $g == vfio-pci ]]; then
+		vm_expect "$GPU=vfio-pci" "$USB=vfio-pci"
+		vm_expect_binds "$GPU" vfio-pci "$USB" vfio-pci
+	else
+		vm_expect "$GPU=qxl" "$USB=xhci_hcd"
+		vm_expect_binds "$USB" xhci_hcd
+	fi
 }
 
 vm_scenario hotplug-unbind sc_hotplug_unbind "xhci_pci loaded first, unbind = yes: the card ends whole on vfio-pci"
