@@ -27,6 +27,33 @@ hp_plug() {
 	vm_settle "$GPU" "$USB" || echo "# $VM_NAME: the functions' drivers did not hold still for 2 s within 60 s"
 }
 
+# hp_freeze: stops the monitor (SIGSTOP) until hp_thaw. The kernel adds a
+# slot's functions before it attaches a driver to either; a monitor that
+# looks in between takes a function no driver holds yet (hotplug-race).
+# A stopped monitor sees the card only after the kernel is done, as on a
+# busy system: the scenario then knows which functions a driver holds.
+hp_freeze() {
+	vm_check "the monitor is stopped (SIGSTOP)" \
+		'systemctl kill -s SIGSTOP vfio-binder-monitor.service &&
+		 pid=$(systemctl show -P MainPID vfio-binder-monitor.service) &&
+		 for ((i = 0; i < 50; i++)); do
+			grep -q "^State:.*stopped" /proc/$pid/status && exit 0; sleep 0.1
+		 done; exit 1'
+}
+
+# hp_thaw DESCRIPTION LINE: resumes the monitor and waits (30 s at most)
+# until its journal has LINE (a fixed string).
+hp_thaw() {
+	local needle
+	needle=$(printf %q "$2")
+	vm_check "$1" \
+		'systemctl kill -s SIGCONT vfio-binder-monitor.service &&
+		 for ((i = 0; i < 150; i++)); do
+			journalctl -b --no-pager -u vfio-binder-monitor | grep -qF -e '"$needle"' && exit 0
+			sleep 0.2
+		 done; exit 1'
+}
+
 vm_scenario hotplug-vfio sc_hotplug_vfio "a card plugged with its native drivers not loaded ends whole on vfio-pci"
 sc_hotplug_vfio() {
 	hp_conf no
@@ -52,26 +79,11 @@ sc_hotplug_host_keeps() {
 	vm_boot || return
 	vm_check "before: xhci_pci loaded, qxl not" \
 		'modprobe xhci_pci && [[ -d /sys/module/xhci_pci && ! -d /sys/module/qxl ]]'
-	# The kernel adds both functions, then attaches drivers; a monitor that
-	# looks in between may take the USB function while it has no driver yet
-	# (hotplug-race). Here the monitor is stopped until the kernel is done,
-	# as a busy system delays it: it must judge a card whose USB function
-	# xhci_hcd already holds.
-	vm_check "the monitor is stopped (SIGSTOP)" \
-		'systemctl kill -s SIGSTOP vfio-binder-monitor.service &&
-		 pid=$(systemctl show -P MainPID vfio-binder-monitor.service) &&
-		 for ((i = 0; i < 50; i++)); do
-			grep -q "^State:.*stopped" /proc/$pid/status && exit 0; sleep 0.1
-		 done; exit 1' || return
+	hp_freeze || return
 	hp_plug || return
 	vm_expect "$GPU=none" "$USB=xhci_hcd"
-	vm_check "the monitor resumes (SIGCONT) and holds the GPU back for its USB function" \
-		'systemctl kill -s SIGCONT vfio-binder-monitor.service &&
-		 for ((i = 0; i < 150; i++)); do
-			journalctl -b --no-pager -u vfio-binder-monitor |
-				grep -F "'"$GPU"' [1b36:0100]: not taken: its card'"'"'s '"$USB"' is not taken either" && exit 0
-			sleep 0.2
-		 done; exit 1' || return
+	hp_thaw "the monitor resumes (SIGCONT) and holds the GPU back for its USB function" \
+		"$GPU [1b36:0100]: not taken: its card's $USB is not taken either" || return
 	vm_settle "$GPU" "$USB"
 	# Under unbind = no the binder may not take the USB controller, and a
 	# card is not split: the GPU stays with the host, no driver_override is
@@ -115,10 +127,18 @@ sc_hotplug_race() {
 vm_scenario hotplug-unbind sc_hotplug_unbind "xhci_pci loaded first, unbind = yes: the card ends whole on vfio-pci"
 sc_hotplug_unbind() {
 	hp_conf yes
+	# qxl stays unloaded: the binder would unbind it, and Debian 12's qxl
+	# oopses when unbound (doc/testing.md).
+	vm_file /etc/modprobe.d/vmtest-no-qxl.conf <<<"blacklist qxl"
 	vm_boot || return
 	vm_check "before: xhci_pci loaded, qxl not" \
 		'modprobe xhci_pci && [[ -d /sys/module/xhci_pci && ! -d /sys/module/qxl ]]'
+	hp_freeze || return
 	hp_plug || return
+	vm_expect "$GPU=none" "$USB=xhci_hcd"
+	hp_thaw "the monitor resumes (SIGCONT) and takes the USB function from xhci_hcd" \
+		"$USB [1b36:000d]: unbound from xhci_hcd" || return
+	vm_settle "$GPU" "$USB"
 	vm_expect "$GPU=vfio-pci" "$USB=vfio-pci"
 	# The USB controller was xhci_hcd's first: taken from it, not raced.
 	vm_expect_binds "$GPU" vfio-pci "$USB" "xhci_hcd vfio-pci"
