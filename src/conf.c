@@ -163,7 +163,8 @@ static char *next_line(char *str, int num, void *stream)
 	 * "pf = 0000:00:02.0 = 7"; the handler splits the value at its last '='.
 	 */
 	if (ps->in_sriov && !ps->bad_section) {
-		if (!strchr(s, '=')) {
+		/* an '=' inside an inline comment is no '=': inih strips the comment */
+		if (*find_chars_or_comment(s, "=") != '=') {
 			parse_error(ps, "expected 'ADDRESS = NUMBER OF VFS' in [sriov], got '%s'", s);
 			return str;
 		}
@@ -258,13 +259,19 @@ static void add_device(struct parser *ps, struct entry_list *l, const char *key,
 static void add_sriov(struct parser *ps, const char *v)
 {
 	struct policy_entry e = { .origin = { ps->name, ps->line } };
-	const char *eq = strrchr(v, '=');
+	const char *eq = strrchr(v, '='), *num;
 	char addr[160], err[256];
 	unsigned long n;
+	size_t alen;
 	char *end;
 
-	const char *num = eq + 1 + strspn(eq + 1, " \t");
-	size_t alen = (size_t)(eq - v);
+	/* next_line() let the line through for its '=': inih cannot have taken it away, but never rely on that */
+	if (!eq) {
+		parse_error(ps, "expected 'ADDRESS = NUMBER OF VFS' in [sriov], got '%s'", v);
+		return;
+	}
+	num = eq + 1 + strspn(eq + 1, " \t");
+	alen = (size_t)(eq - v);
 
 	while (alen > 0 && (v[alen - 1] == ' ' || v[alen - 1] == '\t'))
 		alen--;

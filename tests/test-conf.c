@@ -466,6 +466,8 @@ START_TEST(test_device_line_errors)
 		{ "[sriov]\n0000:04:00.0 = many\n", "vfio.conf:2: [sriov] 0000:04:00.0: the number of virtual functions must be 0 to 4096, got 'many'" },
 		{ "[sriov]\n0000:04:00.0 = 5000\n", "must be 0 to 4096, got '5000'" },
 		{ "[sriov]\n04:00.0\n", "vfio.conf:2: expected 'ADDRESS = NUMBER OF VFS' in [sriov], got '04:00.0'" },
+		/* the '=' inside an inline comment, which inih strips: found by fuzz-conf (a crash) */
+		{ "[sriov]\n04:00.0 ;= 2\n", "vfio.conf:2: expected 'ADDRESS = NUMBER OF VFS' in [sriov], got '04:00.0 ;= 2'" },
 		{ "[sriov]\nzz = 2\n", "vfio.conf:2: invalid PCI address 'zz' for [sriov]" },
 		{ "[access]\nowner = a b\n", "vfio.conf:2: invalid owner 'a b'" },
 		{ "[access]\nmode = 0777\n", "vfio.conf:2: invalid mode '0777' for /dev/vfio/N" },

@@ -20,6 +20,38 @@ strings_of() {
 	grep -oE '"([^"\\]|\\.)*"' "$1" | sed 's/^"//; s/"$//'
 }
 
+# Every section and line form, so that mutation starts inside each of them
+# (an '=' in an inline comment of [sriov] crashed the parser until the
+# fuzzer reached it from here).
+cat > "$out/fuzz-conf/everything.conf" <<'EOF'
+[binder]
+policy = list
+driver = vfio-pci
+companions = slot
+group = check
+unbind = no
+require_iommu = yes
+load = yes
+preload = vfio_iommu_type1
+return_to_host = yes
+[devices]
+device = 0000:01:00.0 @ 10de:1b81 1458:3771 driver=auto reset_method=bus return_to_host=no
+device = 02:00.0
+id = 10de:1b81 ; a comment
+id = 10de:10f0
+exclude = 01:00.1
+vfs = 0000:04:00.0 @ 1b36:0010
+[options]
+disable_vga = 1
+[sriov]
+0000:04:00.0 @ 1b36:0010 = 2
+0000:05:00.0 = 0 ; none
+[access]
+owner = root
+group = kvm
+mode = 0660
+EOF
+
 n=0
 # shellcheck disable=SC2016 # a literal $TMP in the pattern
 { strings_of "$top/tests/test-cmdline.c" | grep vfio; sed -n 's/^echo "\(.*\)" > "$TMP\/cmdline"$/\1/p' "$top/tests/cli.sh"; } |
