@@ -203,6 +203,12 @@ static const struct pci_func *switch_unknown(const struct pci_table *t, const st
 	return NULL;
 }
 
+/* ffff is what no device has: a vendor that could not be read, which may be the same */
+static bool maybe_same_vendor(const struct pci_func *gpu, const struct pci_func *f)
+{
+	return f->detailed && (f->vendor == gpu->vendor || f->vendor == 0xffff || gpu->vendor == 0xffff);
+}
+
 /*
  * A function of the GPU's card: in its slot or behind its own switch, with
  * its vendor ID. An AMD APU's slot also holds the CPU's PSP, USB and audio
@@ -211,12 +217,6 @@ static const struct pci_func *switch_unknown(const struct pci_table *t, const st
  * the hierarchy could not be read may be too, and maybe says whether such a
  * guess counts (it does for the host's card, which it protects).
  */
-/* ffff is what no device has: a vendor that could not be read, which may be the same */
-static bool maybe_same_vendor(const struct pci_func *gpu, const struct pci_func *f)
-{
-	return f->detailed && (f->vendor == gpu->vendor || f->vendor == 0xffff || gpu->vendor == 0xffff);
-}
-
 static bool is_companion(const struct pci_table *t, const struct pci_func *gpu, const struct pci_func *sw,
 			 const struct pci_func *f, bool maybe)
 {
@@ -398,10 +398,11 @@ static bool select_companions(struct sel *s)
 			 * read): a member of this card that stays with the host, so
 			 * check_cards() holds the GPU back rather than split the card.
 			 */
-			if (s->state[j] == S_SKIP && s->kind[j] == PLAN_KIND_BOOT_VGA_CARD)
-				s->leader[j] = i;
-			if (s->state[j] == S_SKIP)
+			if (s->state[j] == S_SKIP) {
+				if (s->kind[j] == PLAN_KIND_BOOT_VGA_CARD)
+					s->leader[j] = i;
 				continue;
+			}
 			/* Selected in its own right (an id): still part of the card, which goes whole. */
 			if (s->state[j] == S_BIND) {
 				s->leader[j] = i;
