@@ -27,6 +27,20 @@ hp_plug() {
 	vm_settle "$GPU" "$USB" || echo "# $VM_NAME: the functions' drivers did not hold still for 2 s within 60 s"
 }
 
+# hp_no_qxl: udev will not load qxl by modalias in this boot (the GPU stays
+# driverless until a scenario loads qxl itself).
+hp_no_qxl() {
+	vm_file /etc/modprobe.d/vmtest-no-qxl.conf <<<"blacklist qxl"
+}
+
+# hp_boot_xhci: boots, then loads xhci_pci, so that the kernel binds the
+# card's USB function as it adds it; qxl is not loaded.
+hp_boot_xhci() {
+	vm_boot || return
+	vm_check "before: xhci_pci loaded, qxl not" \
+		'modprobe xhci_pci && [[ -d /sys/module/xhci_pci && ! -d /sys/module/qxl ]]'
+}
+
 # hp_freeze: stops the monitor (SIGSTOP) until hp_thaw. The kernel adds a
 # slot's functions before it attaches a driver to either; a monitor that
 # looks in between takes a function no driver holds yet (hotplug-race).
@@ -75,10 +89,8 @@ sc_hotplug_host_keeps() {
 	hp_conf no
 	# udev must not load qxl by modalias: the GPU stays driverless, so the
 	# monitor has a function it could take and must not.
-	vm_file /etc/modprobe.d/vmtest-no-qxl.conf <<<"blacklist qxl"
-	vm_boot || return
-	vm_check "before: xhci_pci loaded, qxl not" \
-		'modprobe xhci_pci && [[ -d /sys/module/xhci_pci && ! -d /sys/module/qxl ]]'
+	hp_no_qxl
+	hp_boot_xhci || return
 	hp_freeze || return
 	hp_plug || return
 	vm_expect "$GPU=none" "$USB=xhci_hcd"
@@ -99,9 +111,7 @@ vm_scenario hotplug-race sc_hotplug_race \
 	"xhci_pci loaded, unbind = no, no delay: whichever side wins the kernel's race, the card ends whole"
 sc_hotplug_race() {
 	hp_conf no
-	vm_boot || return
-	vm_check "before: xhci_pci loaded, qxl not" \
-		'modprobe xhci_pci && [[ -d /sys/module/xhci_pci && ! -d /sys/module/qxl ]]'
+	hp_boot_xhci || return
 	hp_plug || return
 	# The kernel adds both functions before it attaches a driver to either
 	# (pciehp: scan the slot, assign resources, then pci_bus_add_devices).
@@ -129,10 +139,8 @@ sc_hotplug_unbind() {
 	hp_conf yes
 	# qxl stays unloaded: the binder would unbind it, and Debian 12's qxl
 	# oopses when unbound (doc/testing.md).
-	vm_file /etc/modprobe.d/vmtest-no-qxl.conf <<<"blacklist qxl"
-	vm_boot || return
-	vm_check "before: xhci_pci loaded, qxl not" \
-		'modprobe xhci_pci && [[ -d /sys/module/xhci_pci && ! -d /sys/module/qxl ]]'
+	hp_no_qxl
+	hp_boot_xhci || return
 	hp_freeze || return
 	hp_plug || return
 	vm_expect "$GPU=none" "$USB=xhci_hcd"
