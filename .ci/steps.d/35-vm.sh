@@ -3,8 +3,8 @@
 # The VM tests (make check-vm, tests/vm/run.sh): a Debian 12 guest made by
 # debootstrap, systemd as PID 1, the staged install and Debian's kernel under
 # QEMU (TCG), with PCIe hot-plug through QMP; the monitor's scenarios.
-# Measured: 457 s on the 2-core machine from an empty cache (11 scenarios,
-# 103 checks; the fresh-clone .ci/run at 8123ed2, 2 cores, TCG), debootstrap
+# Measured: 414 s on the 2-core machine from an empty cache (11 scenarios,
+# 103 checks; the fresh-clone .ci/run at daf97ae, 2 cores, TCG), debootstrap
 # included (README, "VM tests"). The cap leaves room for a slow mirror.
 set -euo pipefail
 cd "$(dirname "$0")/../.."

@@ -4,7 +4,7 @@
 # bad-input catalogue, the write-set recording) on a clang build with
 # AddressSanitizer, LeakSanitizer and UndefinedBehaviorSanitizer. Every
 # report fails the step: UBSan stops at the first, and every process writes
-# its reports into one directory that must stay empty. Measured: 136 s.
+# its reports into one directory that must stay empty. Measured: 142 s.
 #
 # The build happens in a copy of the tree, because .ci/run configured the
 # checkout in place and automake refuses a second build of a configured

@@ -5,8 +5,8 @@
 # update-initramfs and purge in a Debian 12 chroot made by debootstrap), the
 # Arch package (makepkg as nobody, check() included) and the Fedora RPM
 # (rpmbuild, %check included, rpmlint), each with its file list. Needs root
-# and the Debian mirror (debootstrap). Measured: 431 s (the fresh-clone
-# .ci/run at 8123ed2, 2 cores, TCG; the README, "Distribution packages").
+# and the Debian mirror (debootstrap). Measured: 376 s (the fresh-clone
+# .ci/run at daf97ae, 2 cores, TCG; the README, "Distribution packages").
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 make check-packages
