@@ -381,8 +381,8 @@ vm_boot() {
 # for QEMU and clears VM_PID. QEMU 7.2's TCG has crashed (SIGSEGV) in an
 # early boot, about once in 30 boots here; and a fresh-clone CI run saw a
 # guest whose kernel reported a soft lockup in the ext4 lazy-init thread's
-# slab allocation and never finished booting (the vCPUs starved, no fault of
-# anything the binder does: it never reaches a CPU stall from userspace).
+# slab allocation and never finished booting (most likely starved vCPUs;
+# the binder, a userspace program, cannot stall a CPU).
 # Either is worth one more boot; a second failure fails.
 vm_boot_glitch() {
 	local status stall
