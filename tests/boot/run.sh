@@ -174,9 +174,8 @@ boot_glitch() {
 
 	if ((BOOT_STATUS > 128 && BOOT_STATUS != 137)); then
 		why="QEMU died of signal $((BOOT_STATUS - 128))"
-	elif stall=$(tr -d '\r' <"$log" |
-		grep -m1 -E 'BUG: soft lockup|rcu: INFO: .* (self-)?detected stalls?|rcu_.* self-detected stall'); then
-		why="the guest kernel reported a CPU stall (${stall#*] })"
+	elif stall=$(guest_stall "$log"); then
+		why="the guest kernel reported a CPU stall ($stall)"
 	else
 		return 1
 	fi

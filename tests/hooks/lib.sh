@@ -40,3 +40,14 @@ finish() {
 	echo "$passes passed, $fails failed"
 	((fails == 0))
 }
+
+# guest_stall CONSOLE-LOG: the first CPU stall report of a QEMU guest's
+# serial console (soft lockup or RCU stall), without its timestamp; 1 when
+# there is none. A guest that stalled before its boot finished gets one more
+# boot from the boot and VM harnesses: the emulator starved it.
+guest_stall() {
+	local line
+	line=$(tr -d '\r' <"$1" |
+		grep -m1 -E 'BUG: soft lockup|rcu: INFO: .* (self-)?detected stalls?|rcu_.* self-detected stall') || return 1
+	echo "${line#*] }"
+}

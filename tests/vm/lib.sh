@@ -394,11 +394,10 @@ vm_boot_glitch() {
 		VM_GLITCH="QEMU died of signal $((status - 128)) while the guest booted ($(vm_console_tail 1 | sed -n 2p))"
 		return 0
 	fi
-	stall=$(tr -d '\r' <"$VM_DIR/console.log" |
-		grep -m1 -E 'BUG: soft lockup|rcu: INFO: .* (self-)?detected stalls?|rcu_.* self-detected stall') || return 1
+	stall=$(guest_stall "$VM_DIR/console.log") || return 1
 	vm_console_tail 60 | vm_indent
 	vm_stop
-	VM_GLITCH="the guest kernel reported a CPU stall (${stall#*] }) and did not finish booting"
+	VM_GLITCH="the guest kernel reported a CPU stall ($stall) and did not finish booting"
 }
 
 # vm_kill TIMEOUT-PID QEMU-PIDFILE: QEMU (by the pid it wrote) and the
