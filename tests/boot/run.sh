@@ -307,7 +307,7 @@ ktime_before() {
 scenario() {
 	local name=$1 flavours=$2 machine=$3 iommu=$4 conf=$5 cmdline=$6
 	shift 6
-	local flavour e addr want got line log img start bad extra
+	local flavour e addr want got line log img start bad extra args
 
 	[[ $name =~ $ONLY ]] || return 0
 	for flavour in $flavours; do
@@ -326,9 +326,9 @@ scenario() {
 		# comes while its initqueue waits for this device that never shows.
 		extra=
 		[[ $flavour == dracut-sh ]] && extra=root=/dev/vfio-test-none
-		if ! boot "$img" "$machine" "$iommu" "$cmdline${extra:+ $extra}" "$log" "$TIMEOUT" &&
-			! { boot_glitch "$log" && echo "# $flavour/$name: booting again, once" &&
-				boot "$img" "$machine" "$iommu" "$cmdline${extra:+ $extra}" "$log" "$TIMEOUT"; }; then
+		args=("$img" "$machine" "$iommu" "$cmdline${extra:+ $extra}" "$log" "$TIMEOUT")
+		if ! boot "${args[@]}" &&
+			! { boot_glitch "$log" && echo "# $flavour/$name: booting again, once" && boot "${args[@]}"; }; then
 			bad+=("no report within $TIMEOUT s (or QEMU failed: $(tail -n3 "$log.qemu" 2>/dev/null | tr '\n' ' '))")
 		else
 			tr -d '\r' <"$log" | grep -o 'VFIO-REPORT [^ ].*' >"$log.report"
